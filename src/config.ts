@@ -1,0 +1,323 @@
+import { z } from "zod";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+export interface TenantConfig {
+  /** Short name shown to people and stored with each request ("default" with one tenant). */
+  name: string;
+  url: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface RetryConfig {
+  maxAttempts: number;
+  maxTotalMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  requestTimeoutMs: number;
+}
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string;
+  };
+  port: number;
+  databasePath: string;
+  tenants: TenantConfig[];
+  approvalChannelId: string;
+  approverUserIds: string[];
+  approverUsergroupId: string | undefined;
+  allowSelfApproval: boolean;
+  logLevel: LogLevelName;
+  identityRetry: RetryConfig;
+  requestTtlMs: number;
+  reminderIntervalMs: number;
+  maxReminders: number;
+  maxPendingPerUser: number;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optionalString = z.preprocess(blankToUndefined, z.string().trim().optional());
+
+function requiredString(hint: string) {
+  return z.preprocess(
+    blankToUndefined,
+    z.string({ error: (iss) => (iss.input === undefined ? `is not set: ${hint}` : "must be text") }).trim(),
+  );
+}
+
+/** https everywhere; http only to this machine (local stand-ins, development). */
+const serviceUrl = (hint: string) =>
+  requiredString(hint).pipe(
+    z.string().refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return u.protocol === "https:" || (u.protocol === "http:" && LOOPBACK_HOSTS.has(u.hostname));
+        } catch {
+          return false;
+        }
+      },
+      { error: "must be an https:// URL (http:// is accepted only for localhost)" },
+    ),
+  );
+
+const positiveNumber = (fallback: number, what: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: `must be a number (${what})` })
+      .positive({ error: `must be greater than 0 (${what})` })
+      .default(fallback),
+  );
+
+const wholeNumber = (fallback: number, min: number, max: number, what: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: `must be a whole number (${what})` })
+      .int({ error: `must be a whole number (${what})` })
+      .min(min, { error: `must be at least ${min} (${what})` })
+      .max(max, { error: `must be at most ${max} (${what})` })
+      .default(fallback),
+  );
+
+const boolean = (fallback: boolean) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+      .default(fallback ? "true" : "false")
+      .transform((v) => v === "true" || v === "1" || v === "yes"),
+  );
+
+const tenantEntry = z.object({
+  url: serviceUrl("the tenant's host, e.g. https://uswe.datahub.connect.aveva.com"),
+  tenantId: requiredString("the tenant GUID").pipe(z.string().regex(GUID, { error: "must be a GUID" })),
+  clientId: requiredString("a client-credentials client id"),
+  clientSecret: requiredString("that client's secret"),
+});
+
+const tenantsJson = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "is not valid JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .record(
+          z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$/, {
+            error: "tenant names are 1-40 letters, digits, spaces, '.', '_' or '-'",
+          }),
+          tenantEntry,
+        )
+        .refine((r) => Object.keys(r).length >= 1, { error: "must name at least one tenant" })
+        .refine((r) => Object.keys(r).length <= 100, { error: "may name at most 100 tenants" }),
+    )
+    .optional(),
+);
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: requiredString("the Bot User OAuth Token from OAuth & Permissions").pipe(
+    z.string().startsWith("xoxb-", { error: "must start with xoxb- (the Bot User OAuth Token)" }),
+  ),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: z.preprocess(
+    blankToUndefined,
+    z.string().trim().startsWith("xapp-", { error: "must start with xapp- (an app-level token)" }).optional(),
+  ),
+  SLACK_API_URL: z.preprocess(
+    blankToUndefined,
+    z.url({ error: "must be a URL such as https://slack.com/api/" }).default("https://slack.com/api/"),
+  ),
+  PORT: wholeNumber(3000, 0, 65535, "the HTTP port"),
+  DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default("./data/auth-clients.sqlite")),
+  OCS_TENANTS: tenantsJson,
+  OCS_URL: optionalString,
+  OCS_TENANT_ID: optionalString,
+  OCS_CLIENT_ID: optionalString,
+  OCS_CLIENT_SECRET: optionalString,
+  APPROVAL_CHANNEL_ID: requiredString("the id of the channel where approvers review requests (C…)").pipe(
+    z.string().regex(/^[CG][A-Z0-9]{2,}$/, { error: "must be a channel id such as C0123456789" }),
+  ),
+  APPROVER_USER_IDS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, { error: "must be Slack user ids such as U0123456789" })))
+      .optional(),
+  ),
+  APPROVER_USERGROUP_ID: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^S[A-Z0-9]{2,}$/, { error: "must be a user group id such as S0123456789" })
+      .optional(),
+  ),
+  ALLOW_SELF_APPROVAL: boolean(false),
+  LOG_LEVEL: z.preprocess(
+    (v) => (typeof v === "string" ? blankToUndefined(v.toLowerCase()) : v),
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  ),
+  OCS_RETRY_MAX_ATTEMPTS: wholeNumber(6, 1, 50, "Identity API attempts per creation"),
+  OCS_RETRY_MAX_SECONDS: positiveNumber(120, "Identity API retry window in seconds"),
+  OCS_RETRY_BASE_MS: wholeNumber(500, 1, 60_000, "first retry delay in ms"),
+  OCS_REQUEST_TIMEOUT_SECONDS: positiveNumber(30, "timeout of one Identity API call"),
+  REQUEST_TTL_HOURS: positiveNumber(72, "hours before a pending request expires"),
+  REMINDER_HOURS: positiveNumber(24, "hours between reminders to approvers"),
+  MAX_REMINDERS: wholeNumber(3, 0, 100, "reminders per request"),
+  MAX_PENDING_PER_USER: wholeNumber(5, 1, 1000, "pending requests one person may have"),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+const present = (v: string | undefined) => typeof v === "string" && v.trim() !== "";
+
+/** Rules that span several variables; checked on the raw values so they are reported together with the rest. */
+function crossVariableIssues(env: NodeJS.ProcessEnv): { variable: string; message: string }[] {
+  const issues: { variable: string; message: string }[] = [];
+  if (!present(env.SLACK_APP_TOKEN) && !present(env.SLACK_SIGNING_SECRET)) {
+    issues.push({
+      variable: "SLACK_SIGNING_SECRET",
+      message:
+        "is not set: HTTP mode needs the Signing Secret (Basic Information > App Credentials), or set SLACK_APP_TOKEN for Socket Mode",
+    });
+  }
+  if (!present(env.APPROVER_USER_IDS?.replaceAll(",", "")) && !present(env.APPROVER_USERGROUP_ID)) {
+    issues.push({
+      variable: "APPROVER_USER_IDS",
+      message: "is not set, nor APPROVER_USERGROUP_ID: name at least one approver",
+    });
+  }
+  if (present(env.OCS_TENANTS)) return issues;
+  const variables = {
+    url: "OCS_URL",
+    tenantId: "OCS_TENANT_ID",
+    clientId: "OCS_CLIENT_ID",
+    clientSecret: "OCS_CLIENT_SECRET",
+  } as const;
+  const parsed = tenantEntry.safeParse({
+    url: env.OCS_URL,
+    tenantId: env.OCS_TENANT_ID,
+    clientId: env.OCS_CLIENT_ID,
+    clientSecret: env.OCS_CLIENT_SECRET,
+  });
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    const key = String(issue.path[0]) as keyof typeof variables;
+    issues.push({ variable: variables[key] ?? key, message: issue.message });
+  }
+  return issues;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
+
+/** Parses the environment. On failure, one message names every offending variable. */
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  const cross = crossVariableIssues(env);
+  if (!parsed.success || cross.length > 0) {
+    const lines = [
+      ...(parsed.success ? [] : parsed.error.issues).map(
+        (issue) =>
+          `  - ${describePath(issue.path)} ${issue.code === "invalid_key" ? "is not a valid tenant name (1-40 letters, digits, spaces, '.', '_' or '-')" : issue.message}`,
+      ),
+      ...cross.map((issue) => `  - ${issue.variable} ${issue.message}`),
+    ];
+    return {
+      ok: false,
+      message: [
+        "The bot cannot start: its configuration is incomplete or invalid.",
+        ...dedupe(lines),
+        "Set these in .env (copy .env.example to start) or in the environment, then start again.",
+      ].join("\n"),
+    };
+  }
+  return { ok: true, config: toConfig(parsed.data) };
+}
+
+function describePath(path: PropertyKey[]): string {
+  const [variable, ...rest] = path.map(String);
+  if (variable === "OCS_TENANTS" && rest.length > 0) {
+    return `OCS_TENANTS tenant "${rest[0]}"${rest[1] ? ` ${rest[1]}` : ""}`;
+  }
+  return variable ?? "configuration";
+}
+
+function dedupe(lines: string[]): string[] {
+  return [...new Set(lines)];
+}
+
+function toConfig(env: Env): Config {
+  const tenants: TenantConfig[] = env.OCS_TENANTS
+    ? Object.entries(env.OCS_TENANTS).map(([name, t]) => ({ name, ...t }))
+    : [
+        {
+          name: "default",
+          url: env.OCS_URL ?? "",
+          tenantId: env.OCS_TENANT_ID ?? "",
+          clientId: env.OCS_CLIENT_ID ?? "",
+          clientSecret: env.OCS_CLIENT_SECRET ?? "",
+        },
+      ];
+  const hour = 3_600_000;
+  return {
+    slack: {
+      botToken: env.SLACK_BOT_TOKEN,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: env.SLACK_API_URL.endsWith("/") ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
+    },
+    port: env.PORT,
+    databasePath: env.DATABASE_PATH,
+    tenants: tenants.map((t) => ({ ...t, url: t.url.replace(/\/+$/, "") })),
+    approvalChannelId: env.APPROVAL_CHANNEL_ID,
+    approverUserIds: env.APPROVER_USER_IDS ?? [],
+    approverUsergroupId: env.APPROVER_USERGROUP_ID,
+    allowSelfApproval: env.ALLOW_SELF_APPROVAL,
+    logLevel: env.LOG_LEVEL,
+    identityRetry: {
+      maxAttempts: env.OCS_RETRY_MAX_ATTEMPTS,
+      maxTotalMs: env.OCS_RETRY_MAX_SECONDS * 1000,
+      baseDelayMs: env.OCS_RETRY_BASE_MS,
+      maxDelayMs: Math.max(env.OCS_RETRY_BASE_MS, 30_000),
+      requestTimeoutMs: env.OCS_REQUEST_TIMEOUT_SECONDS * 1000,
+    },
+    requestTtlMs: env.REQUEST_TTL_HOURS * hour,
+    reminderIntervalMs: env.REMINDER_HOURS * hour,
+    maxReminders: env.MAX_REMINDERS,
+    maxPendingPerUser: env.MAX_PENDING_PER_USER,
+  };
+}
+
+/** Every secret value in the configuration, for log redaction. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    ...config.tenants.map((t) => t.clientSecret),
+  ].filter((s): s is string => typeof s === "string" && s.length >= 6);
+}

@@ -1,0 +1,89 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const REQUEST_STATUSES = [
+  "pending",
+  "approved",
+  "creating",
+  "created",
+  "failed",
+  "denied",
+  "cancelled",
+  "expired",
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** Identity API error as kept with a failed request: what people need, and what support asks for. */
+export interface StoredError {
+  status?: number;
+  error: string;
+  reason?: string;
+  resolution?: string;
+  operationId?: string;
+}
+
+const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
+const epochMs = (name: string) => integer(name, { mode: "number" });
+
+export const requests = sqliteTable(
+  "requests",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenant: text("tenant").notNull(),
+    requesterId: text("requester_id").notNull(),
+    originChannelId: text("origin_channel_id"),
+    /** Slack view id of the submitted modal: a repeated submission of the same modal finds this row. */
+    submissionKey: text("submission_key").notNull(),
+    name: text("name").notNull(),
+    redirectUris: json<string[]>("redirect_uris").notNull(),
+    postLogoutRedirectUris: json<string[]>("post_logout_redirect_uris").notNull(),
+    allowedCorsOrigins: json<string[]>("allowed_cors_origins").notNull(),
+    accessTokenLifetime: integer("access_token_lifetime").notNull(),
+    justification: text("justification").notNull(),
+    status: text("status", { enum: REQUEST_STATUSES }).notNull().default("pending"),
+    /** Chosen at submission and sent as the client's Id: makes creation idempotent. */
+    clientGuid: text("client_guid").notNull(),
+    createdClientId: text("created_client_id"),
+    approvalChannelId: text("approval_channel_id"),
+    approvalMessageTs: text("approval_message_ts"),
+    decidedBy: text("decided_by"),
+    decidedAt: epochMs("decided_at"),
+    decisionReason: text("decision_reason"),
+    lastError: json<StoredError>("last_error"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Set when the requester has been told the outcome, so a resumed run does not tell twice. */
+    outcomeNotifiedAt: epochMs("outcome_notified_at"),
+    remindersSent: integer("reminders_sent").notNull().default(0),
+    nextReminderAt: epochMs("next_reminder_at"),
+    expiresAt: epochMs("expires_at").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("requests_submission_key_unique").on(t.submissionKey),
+    uniqueIndex("requests_client_guid_unique").on(t.clientGuid),
+    index("requests_requester_idx").on(t.requesterId, t.id),
+    index("requests_status_idx").on(t.status, t.updatedAt),
+    index("requests_pending_expiry_idx").on(t.expiresAt).where(sql`status = 'pending'`),
+    index("requests_pending_reminder_idx").on(t.nextReminderAt).where(sql`status = 'pending'`),
+  ],
+);
+
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    requestId: integer("request_id")
+      .notNull()
+      .references(() => requests.id),
+    actor: text("actor").notNull(),
+    fromStatus: text("from_status", { enum: REQUEST_STATUSES }),
+    toStatus: text("to_status", { enum: REQUEST_STATUSES }).notNull(),
+    detail: text("detail"),
+    at: epochMs("at").notNull(),
+  },
+  (t) => [index("audit_events_request_idx").on(t.requestId, t.id), index("audit_events_at_idx").on(t.at)],
+);
+
+export type RequestRow = typeof requests.$inferSelect;
+export type AuditRow = typeof auditEvents.$inferSelect;

@@ -1,0 +1,139 @@
+import { z } from "zod";
+import type { RetryConfig, TenantConfig } from "../config.ts";
+import type { Redactor } from "../log.ts";
+import { IdentityApiError } from "./errors.ts";
+import { errorFromAnswer, type HttpAnswer, send } from "./http.ts";
+import { type RetryHooks, withRetry } from "./retry.ts";
+import { TokenProvider } from "./token.ts";
+
+/** The create body, exactly the properties the Identity API documents for this client type. */
+export interface AuthorizationCodeClientBody {
+  Id: string;
+  Name: string;
+  RedirectUris: string[];
+  PostLogoutRedirectUris: string[];
+  AllowedCorsOrigins: string[];
+  AccessTokenLifetime: number;
+  Enabled: true;
+  ClientUri: null;
+  LogoUri: null;
+  Tags: null;
+  AllowOfflineAccess: false;
+}
+
+const clientAnswer = z.looseObject({ Id: z.string().min(1) });
+
+export interface EnsuredClient {
+  clientId: string;
+  /** True when the client was found already created (a repeated POST answered 409). */
+  alreadyExisted: boolean;
+}
+
+/** The Identity API of one tenant, as far as this bot needs it. */
+export class IdentityClient {
+  readonly tokens: TokenProvider;
+
+  constructor(
+    private readonly tenant: TenantConfig,
+    private readonly retry: RetryConfig,
+    redactor: Redactor,
+    private readonly hooks: RetryHooks = {},
+  ) {
+    this.tokens = new TokenProvider(tenant, redactor, retry.requestTimeoutMs);
+  }
+
+  private collectionUrl(): string {
+    return `${this.tenant.url}/api/v1/Tenants/${encodeURIComponent(this.tenant.tenantId)}/AuthorizationCodeClients`;
+  }
+
+  /** A call with the bearer token; a 401 drops the token and tries once more with a fresh one. */
+  private async authorized(method: string, url: string, body?: unknown): Promise<HttpAnswer> {
+    for (let round = 0; ; round++) {
+      const token = await this.tokens.token();
+      const answer = await send(url, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: "application/json",
+          ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        timeoutMs: this.retry.requestTimeoutMs,
+      });
+      if (answer.status === 401 && round === 0) {
+        this.tokens.invalidate(token);
+        continue;
+      }
+      return answer;
+    }
+  }
+
+  private readClient(answer: HttpAnswer): string {
+    const parsed = clientAnswer.safeParse(answer.json);
+    if (!parsed.success) {
+      throw new IdentityApiError({
+        kind: "invalid_response",
+        status: answer.status,
+        error: "The Identity API's answer did not include the client's Id.",
+        operationId: answer.headers.get("Operation-Id") ?? undefined,
+      });
+    }
+    return parsed.data.Id;
+  }
+
+  async getAuthorizationCodeClient(id: string): Promise<string | undefined> {
+    const answer = await this.authorized("GET", `${this.collectionUrl()}/${encodeURIComponent(id)}`);
+    if (answer.status === 404) return undefined;
+    if (answer.status !== 200) throw errorFromAnswer(answer);
+    return this.readClient(answer);
+  }
+
+  /** One attempt: POST, and after a 409 on our own Id, find the client that attempt already made. */
+  private async ensureOnce(body: AuthorizationCodeClientBody): Promise<EnsuredClient> {
+    const answer = await this.authorized("POST", this.collectionUrl(), body);
+    if (answer.status === 201 || answer.status === 200) {
+      return { clientId: this.readClient(answer), alreadyExisted: false };
+    }
+    if (answer.status !== 409) throw errorFromAnswer(answer);
+    const existing = await this.getAuthorizationCodeClient(body.Id);
+    if (existing) return { clientId: existing, alreadyExisted: true };
+    const conflict = errorFromAnswer(answer);
+    throw new IdentityApiError({
+      kind: "http",
+      status: 409,
+      error: conflict.error,
+      reason: conflict.reason ?? `The Id ${body.Id} is taken, but not by an authorization code client.`,
+      resolution: conflict.resolution ?? "Submit the request again: a new request gets a new Id.",
+      operationId: conflict.operationId,
+    });
+  }
+
+  /**
+   * Creates the client with the Id chosen at submission, retrying what is worth retrying.
+   * Safe to call again for the same body: at most one client is ever created.
+   */
+  ensureAuthorizationCodeClient(body: AuthorizationCodeClientBody, hooks: RetryHooks = {}): Promise<EnsuredClient> {
+    return withRetry(() => this.ensureOnce(body), this.retry, { ...this.hooks, ...hooks });
+  }
+}
+
+/** One IdentityClient per configured tenant, by tenant name. */
+export class IdentityClients {
+  private readonly clients = new Map<string, IdentityClient>();
+
+  constructor(tenants: TenantConfig[], retry: RetryConfig, redactor: Redactor, hooks: RetryHooks = {}) {
+    for (const t of tenants) this.clients.set(t.name, new IdentityClient(t, retry, redactor, hooks));
+  }
+
+  forTenant(name: string): IdentityClient {
+    const client = this.clients.get(name);
+    if (!client) {
+      throw new IdentityApiError({
+        kind: "configuration",
+        error: `The tenant "${name}" is no longer configured.`,
+        resolution: "Add it back to OCS_TENANTS, or deny the request.",
+      });
+    }
+    return client;
+  }
+}

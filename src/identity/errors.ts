@@ -1,0 +1,99 @@
+import type { StoredError } from "../db/schema.ts";
+
+export type IdentityErrorKind =
+  /** The service answered with an HTTP error status. */
+  | "http"
+  /** The connection failed or was reset before an answer arrived. */
+  | "network"
+  /** No answer within the call's timeout. */
+  | "timeout"
+  /** The bot's own credentials or settings are wrong: an administrator must act. */
+  | "configuration"
+  /** The service answered something we cannot read. */
+  | "invalid_response";
+
+const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+export interface IdentityErrorFields {
+  kind: IdentityErrorKind;
+  status?: number;
+  error: string;
+  reason?: string;
+  resolution?: string;
+  operationId?: string;
+  retryAfterMs?: number;
+}
+
+/** An Identity API failure, with the ErrorResponse fields people and support need. */
+export class IdentityApiError extends Error {
+  readonly kind: IdentityErrorKind;
+  readonly status: number | undefined;
+  readonly error: string;
+  readonly reason: string | undefined;
+  readonly resolution: string | undefined;
+  readonly operationId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(fields: IdentityErrorFields) {
+    super(
+      [fields.status ? `HTTP ${fields.status}` : fields.kind, fields.error, fields.reason].filter(Boolean).join(": "),
+    );
+    this.name = "IdentityApiError";
+    this.kind = fields.kind;
+    this.status = fields.status;
+    this.error = fields.error;
+    this.reason = fields.reason;
+    this.resolution = fields.resolution;
+    this.operationId = fields.operationId;
+    this.retryAfterMs = fields.retryAfterMs;
+  }
+
+  get retryable(): boolean {
+    if (this.kind === "network" || this.kind === "timeout") return true;
+    return this.kind === "http" && this.status !== undefined && RETRYABLE_STATUSES.has(this.status);
+  }
+
+  toStored(): StoredError {
+    return {
+      ...(this.status !== undefined ? { status: this.status } : {}),
+      error: this.error,
+      ...(this.reason ? { reason: this.reason } : {}),
+      ...(this.resolution ? { resolution: this.resolution } : {}),
+      ...(this.operationId ? { operationId: this.operationId } : {}),
+    };
+  }
+}
+
+/** Hints we add where the service's own words do not tell an administrator what to do. */
+const STATUS_HINTS: Record<number, { error: string; resolution: string }> = {
+  401: {
+    error: "The Identity API did not accept the bot's access token.",
+    resolution: "Check OCS_CLIENT_ID and OCS_CLIENT_SECRET, and that the client is enabled.",
+  },
+  403: {
+    error: "The bot's client may not create clients in this tenant.",
+    resolution: "Give the bot's client-credentials client the Tenant Administrator role.",
+  },
+  404: {
+    error: "The tenant or resource was not found.",
+    resolution: "Check OCS_TENANT_ID and OCS_URL.",
+  },
+  405: {
+    error: "This host does not accept changes to identity resources.",
+    resolution:
+      "Set OCS_URL to the global host (https://uswe.datahub.connect.aveva.com): regional hosts answer 405 to writes.",
+  },
+};
+
+export function hintFor(status: number): { error: string; resolution: string } | undefined {
+  return STATUS_HINTS[status];
+}
+
+/** Reads Retry-After (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,123 @@
+import type { Logger } from "@slack/bolt";
+import { LogLevel } from "@slack/bolt";
+import type { LogLevelName } from "./config.ts";
+
+const ORDER: Record<LogLevelName, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const TOKEN_PATTERNS = [
+  /\bxox[a-z]-[A-Za-z0-9-]+/g,
+  /\bxapp-[A-Za-z0-9-]+/g,
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
+];
+
+/** Removes every known secret, and anything shaped like a Slack or bearer token, from a text. */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  constructor(secrets: Iterable<string> = []) {
+    for (const s of secrets) this.add(s);
+  }
+
+  /** Remembers a secret learnt at run time (an access token, say). */
+  add(secret: string | undefined): void {
+    if (secret && secret.length >= 6) this.secrets.add(secret);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join("[redacted]");
+    for (const p of TOKEN_PATTERNS)
+      out = out.replace(p, (m) => (/^(bearer|basic)/i.test(m) ? `${m.split(/\s+/)[0]} [redacted]` : "[redacted]"));
+    return out;
+  }
+}
+
+export type LogFields = Record<string, unknown>;
+
+export interface AppLogger extends Logger {
+  /** One structured line: an event name and its fields. */
+  event(level: LogLevelName, event: string, fields?: LogFields): void;
+  child(name: string): AppLogger;
+}
+
+function toLevelName(level: LogLevel): LogLevelName {
+  return level === LogLevel.DEBUG
+    ? "debug"
+    : level === LogLevel.WARN
+      ? "warn"
+      : level === LogLevel.ERROR
+        ? "error"
+        : "info";
+}
+
+function describe(value: unknown): unknown {
+  if (value instanceof Error) {
+    return {
+      error: value.name,
+      message: value.message,
+      ...(value.stack ? { stack: value.stack.split("\n").slice(0, 6).join("\n") } : {}),
+    };
+  }
+  return value;
+}
+
+/**
+ * JSON-lines logger used by the app and handed to Bolt, so every line — Bolt's own included —
+ * goes through the redactor.
+ */
+export function createLogger(options: {
+  level: LogLevelName;
+  redactor: Redactor;
+  write?: (line: string) => void;
+  name?: string;
+}): AppLogger {
+  let level = options.level;
+  let name = options.name ?? "bot";
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+
+  const emit = (at: LogLevelName, fields: LogFields) => {
+    if (ORDER[at] < ORDER[level]) return;
+    let line: string;
+    try {
+      line = JSON.stringify({ time: new Date().toISOString(), level: at, name, ...fields });
+    } catch {
+      line = JSON.stringify({ time: new Date().toISOString(), level: at, name, msg: String(fields.msg) });
+    }
+    write(options.redactor.redact(line));
+  };
+
+  const fromArgs = (args: unknown[]): LogFields => {
+    const texts: string[] = [];
+    const fields: LogFields = {};
+    for (const a of args) {
+      const d = describe(a);
+      if (typeof d === "string") texts.push(d);
+      else if (d && typeof d === "object" && !Array.isArray(d)) Object.assign(fields, d);
+      else texts.push(String(d));
+    }
+    return { msg: texts.join(" "), ...fields };
+  };
+
+  const logger: AppLogger = {
+    debug: (...args: unknown[]) => emit("debug", fromArgs(args)),
+    info: (...args: unknown[]) => emit("info", fromArgs(args)),
+    warn: (...args: unknown[]) => emit("warn", fromArgs(args)),
+    error: (...args: unknown[]) => emit("error", fromArgs(args)),
+    setLevel: (l: LogLevel) => {
+      level = toLevelName(l);
+    },
+    getLevel: () =>
+      level === "debug"
+        ? LogLevel.DEBUG
+        : level === "warn"
+          ? LogLevel.WARN
+          : level === "error"
+            ? LogLevel.ERROR
+            : LogLevel.INFO,
+    setName: (n: string) => {
+      name = n;
+    },
+    event: (at, event, fields = {}) => emit(at, { event, ...fields }),
+    child: (childName: string) => createLogger({ ...options, level, name: `${name}:${childName}` }),
+  };
+  return logger;
+}

@@ -1,0 +1,103 @@
+import type { KnownBlock } from "@slack/types";
+import type { StoredError } from "../../db/schema.ts";
+import type { Request } from "../../requests/repository.ts";
+import { actions, button, context, divider, header, section } from "./blocks.ts";
+import { escapeMrkdwn, mention, slackDate } from "./format.ts";
+import { requestSummary, requestTitle } from "./requestSummary.ts";
+
+export const ACTIONS = {
+  approve: "approve_request",
+  deny: "deny_request",
+  retry: "retry_request",
+  cancel: "cancel_request",
+} as const;
+
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** The status line under a request: what state it is in, who moved it there and when. */
+export function statusLine(r: Request): string {
+  const by = r.decidedBy ? ` by ${mention(r.decidedBy)}` : "";
+  const when = r.decidedAt ? ` on ${slackDate(r.decidedAt)}` : "";
+  switch (r.status) {
+    case "pending":
+      return `:hourglass_flowing_sand: Waiting for a decision · expires ${slackDate(r.expiresAt)}`;
+    case "approved":
+      return `:white_check_mark: Approved${by}${when} · creating the client…`;
+    case "creating":
+      return `:white_check_mark: Approved${by}${when} · creating the client…`;
+    case "created":
+      return `:white_check_mark: Approved${by}${when} · client created: \`${r.createdClientId ?? ""}\``;
+    case "failed":
+      return `:warning: Approved${by}${when} · creating the client failed (attempt ${r.attempts})`;
+    case "denied":
+      return `:no_entry: Denied${by}${when}${r.decisionReason ? `: ${escapeMrkdwn(r.decisionReason)}` : ""}`;
+    case "cancelled":
+      return `:heavy_multiplication_x: Cancelled by the requester${when}`;
+    case "expired":
+      return `:clock3: Expired on ${slackDate(r.updatedAt)} without a decision`;
+  }
+}
+
+export function errorText(error: StoredError): string {
+  const lines = [`*Error:* ${escapeMrkdwn(error.error)}${error.status ? ` (HTTP ${error.status})` : ""}`];
+  if (error.reason) lines.push(`*Reason:* ${escapeMrkdwn(error.reason)}`);
+  if (error.resolution) lines.push(`*Resolution:* ${escapeMrkdwn(error.resolution)}`);
+  if (error.operationId) lines.push(`*OperationId:* \`${escapeMrkdwn(error.operationId)}\``);
+  return lines.join("\n");
+}
+
+/** The message approvers act on. Buttons only while a decision (or a retry) is possible. */
+export function approvalMessage(r: Request, tenantLabel: string | undefined): SlackMessage {
+  const id = String(r.id);
+  const blocks: KnownBlock[] = [
+    header(requestTitle(r)),
+    section(
+      `${mention(r.requesterId)} asks for a new authorization code client${tenantLabel ? ` in *${escapeMrkdwn(tenantLabel)}*` : ""}.`,
+    ),
+    ...requestSummary(r, tenantLabel),
+    divider(),
+  ];
+  if (r.status === "failed" && r.lastError) blocks.push(section(errorText(r.lastError)));
+  blocks.push(context(statusLine(r)));
+  if (r.status === "pending") {
+    blocks.push(
+      actions(`decision:${id}`, [
+        button("Approve", ACTIONS.approve, id, {
+          style: "primary",
+          confirm: {
+            title: { type: "plain_text", text: "Create this client?" },
+            text: {
+              type: "mrkdwn",
+              text: `The client *${escapeMrkdwn(r.name).slice(0, 200)}* will be created in the tenant at once.`,
+            },
+            confirm: { type: "plain_text", text: "Approve and create" },
+            deny: { type: "plain_text", text: "Not yet" },
+          },
+        }),
+        button("Deny", ACTIONS.deny, id, { style: "danger" }),
+      ]),
+    );
+  } else if (r.status === "failed") {
+    blocks.push(actions(`retry:${id}`, [button("Retry", ACTIONS.retry, id, { style: "primary" })]));
+  }
+  return { text: `${requestTitle(r)} — ${plainStatus(r)}`, blocks };
+}
+
+export function plainStatus(r: Request): string {
+  switch (r.status) {
+    case "pending":
+      return "waiting for approval";
+    case "approved":
+    case "creating":
+      return "approved, creating the client";
+    case "created":
+      return "client created";
+    case "failed":
+      return "creation failed";
+    default:
+      return r.status;
+  }
+}

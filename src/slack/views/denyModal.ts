@@ -1,0 +1,44 @@
+import type { ModalView } from "@slack/types";
+import type { Request } from "../../requests/repository.ts";
+import { section } from "./blocks.ts";
+import { escapeMrkdwn, mention } from "./format.ts";
+import { INPUT_ACTION } from "./requestModal.ts";
+
+export const DENY_MODAL_CALLBACK = "deny_request_reason";
+export const DENY_REASON_BLOCK = "reason";
+export const DENY_REASON_MAX = 500;
+
+export function denyModal(r: Request): ModalView {
+  return {
+    type: "modal",
+    callback_id: DENY_MODAL_CALLBACK,
+    title: { type: "plain_text", text: `Deny request #${r.id}`.slice(0, 24) },
+    submit: { type: "plain_text", text: "Deny" },
+    close: { type: "plain_text", text: "Back" },
+    private_metadata: JSON.stringify({ requestId: r.id }),
+    blocks: [
+      section(`Deny *${escapeMrkdwn(r.name)}* for ${mention(r.requesterId)}? They will see your reason.`),
+      {
+        type: "input",
+        block_id: DENY_REASON_BLOCK,
+        label: { type: "plain_text", text: "Reason" },
+        element: {
+          type: "plain_text_input",
+          action_id: INPUT_ACTION,
+          multiline: true,
+          max_length: DENY_REASON_MAX,
+          placeholder: { type: "plain_text", text: "e.g. Use the shared staging client instead." },
+        },
+      },
+    ],
+  };
+}
+
+export function parseDenyMetadata(text: string): number | undefined {
+  try {
+    const value = JSON.parse(text) as { requestId?: unknown };
+    return typeof value.requestId === "number" ? value.requestId : undefined;
+  } catch {
+    return undefined;
+  }
+}

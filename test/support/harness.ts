@@ -102,6 +102,12 @@ export class Harness {
     this.baseUrl = `http://127.0.0.1:${this.app.port}`;
   }
 
+  /** The environment this harness gives the app, for starting it as a separate process (ChildApp). */
+  envForChild(): Record<string, string> {
+    const { PORT: _port, ...env } = this.env;
+    return env;
+  }
+
   /** Stops the app (gracefully) and starts it again on the same database file. */
   async restart(): Promise<void> {
     await this.app.stop();

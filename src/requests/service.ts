@@ -112,8 +112,10 @@ export class RequestService {
       set: { decidedBy: actor, decidedAt: this.now() },
     });
     if (!approved) return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
-    await this.safely("refresh approval message", approved, () => this.notifier.refreshApprovalMessage(approved));
-    this.startCreation(id, actor);
+    // Registered as under way before the message edit, so the resume sweep leaves it alone.
+    this.startCreation(id, actor, ["approved"], () =>
+      this.safely("refresh approval message", approved, () => this.notifier.refreshApprovalMessage(approved)),
+    );
     return { ok: true, request: approved };
   }
 
@@ -192,11 +194,17 @@ export class RequestService {
    * Starts creating the client in the background (the Slack listener has acked already).
    * A request already being created in this process is left to that run.
    */
-  startCreation(id: number, actor: string, from: RequestStatus[] = ["approved"]): Promise<void> {
+  startCreation(
+    id: number,
+    actor: string,
+    from: RequestStatus[] = ["approved"],
+    first: () => Promise<void> = async () => {},
+  ): Promise<void> {
     const running = this.inFlight.get(id);
     if (running) return running;
     if (this.stopping) return Promise.resolve();
-    const run = this.create(id, actor, from)
+    const run = first()
+      .then(() => this.create(id, actor, from))
       .catch((error: unknown) => this.log.event("error", "creation_crashed", { request: id, error: describe(error) }))
       .finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, run);

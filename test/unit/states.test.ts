@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type OpenDatabase, openDatabase } from "../../src/db/connection.ts";
+import { REQUEST_STATUSES, type RequestStatus } from "../../src/db/schema.ts";
+import type { RequestForm } from "../../src/requests/form.ts";
+import { RequestRepository } from "../../src/requests/repository.ts";
+import { canTransition, TRANSITIONS } from "../../src/requests/states.ts";
+
+const FORM_VALUE: RequestForm = {
+  tenant: "default",
+  name: "App",
+  redirectUris: ["https://app.example.com/cb"],
+  postLogoutRedirectUris: [],
+  allowedCorsOrigins: [],
+  accessTokenLifetime: 3600,
+  justification: "Because we need it.",
+};
+
+describe("state machine", () => {
+  it("allows exactly the transitions of DESIGN.md", () => {
+    const allowed = REQUEST_STATUSES.flatMap((from) =>
+      REQUEST_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}→${to}`),
+    );
+    expect(allowed.sort()).toEqual(
+      [
+        "pending→approved",
+        "pending→denied",
+        "pending→cancelled",
+        "pending→expired",
+        "approved→creating",
+        "creating→creating",
+        "creating→created",
+        "creating→failed",
+        "failed→creating",
+      ].sort(),
+    );
+    for (const final of ["created", "denied", "cancelled", "expired"] as RequestStatus[])
+      expect(TRANSITIONS[final]).toEqual([]);
+  });
+});
+
+describe("repository transitions", () => {
+  let dir: string;
+  let db: OpenDatabase;
+  let repo: RequestRepository;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "states-"));
+    db = openDatabase(join(dir, "t.sqlite"));
+    repo = new RequestRepository(db.db);
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const record = (key = "V1") =>
+    repo.record({ form: FORM_VALUE, requesterId: "U1", originChannelId: "C1", submissionKey: key }, 1000, 500).request;
+
+  it("records a submission once per submission key", () => {
+    const first = repo.record(
+      { form: FORM_VALUE, requesterId: "U1", originChannelId: "C1", submissionKey: "V1" },
+      1000,
+      500,
+    );
+    const again = repo.record(
+      { form: FORM_VALUE, requesterId: "U1", originChannelId: "C1", submissionKey: "V1" },
+      1000,
+      500,
+    );
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.request.id).toBe(first.request.id);
+    expect(repo.countByRequester("U1")).toBe(1);
+  });
+
+  it("moves a request only from an expected state, and only once", () => {
+    const r = record();
+    const approved = repo.transition({ id: r.id, from: ["pending"], to: "approved", actor: "UA" });
+    expect(approved?.status).toBe("approved");
+    expect(repo.transition({ id: r.id, from: ["pending"], to: "denied", actor: "UB", detail: "late" })).toBeUndefined();
+    expect(repo.get(r.id)?.status).toBe("approved");
+    expect(repo.auditOf(r.id).map((e) => [e.actor, e.fromStatus, e.toStatus])).toEqual([
+      ["U1", null, "pending"],
+      ["UA", "pending", "approved"],
+    ]);
+  });
+
+  it("refuses a transition the state machine does not have", () => {
+    const r = record();
+    expect(() => repo.transition({ id: r.id, from: ["pending"], to: "created", actor: "x" })).toThrow(/No transition/);
+    expect(repo.get(r.id)?.status).toBe("pending");
+  });
+
+  it("never deletes: every transition is in the audit trail with its detail", () => {
+    const r = record();
+    repo.transition({ id: r.id, from: ["pending"], to: "approved", actor: "UA" });
+    repo.transition({ id: r.id, from: ["approved"], to: "creating", actor: "UA" });
+    repo.transition({ id: r.id, from: ["creating"], to: "failed", actor: "system", detail: "500 Boom" });
+    repo.transition({ id: r.id, from: ["failed"], to: "creating", actor: "UB" });
+    repo.transition({ id: r.id, from: ["creating"], to: "created", actor: "system", set: { createdClientId: "abc" } });
+    expect(repo.get(r.id)).toMatchObject({ status: "created", createdClientId: "abc" });
+    expect(repo.auditOf(r.id).map((e) => `${e.fromStatus}→${e.toStatus}:${e.detail ?? ""}`)).toEqual([
+      "null→pending:",
+      "pending→approved:",
+      "approved→creating:",
+      "creating→failed:500 Boom",
+      "failed→creating:",
+      "creating→created:",
+    ]);
+  });
+
+  it("sends a due reminder once even when two ticks see it", () => {
+    const r = record();
+    const seen = repo.get(r.id);
+    if (!seen) throw new Error("missing");
+    expect(repo.claimReminder(seen, 1000, 3)).toBe(true);
+    expect(repo.claimReminder(seen, 1000, 3)).toBe(false);
+    expect(repo.get(r.id)?.remindersSent).toBe(1);
+  });
+
+  it("tells an outcome once", () => {
+    const r = record();
+    expect(repo.claimOutcomeNotification(r.id)).toBe(true);
+    expect(repo.claimOutcomeNotification(r.id)).toBe(false);
+  });
+});

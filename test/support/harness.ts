@@ -40,6 +40,8 @@ export interface HarnessOptions {
   app?: AppOptions;
   /** Reuse a database file (a restart). */
   databasePath?: string;
+  /** Runs once the stand-ins are up and before the app starts (e.g. to add a Socket Mode server). */
+  beforeBoot?: (harness: Harness) => Promise<void>;
 }
 
 /** The real app on an ephemeral port, with the Slack and Identity API stand-ins and a temporary SQLite file. */
@@ -91,6 +93,7 @@ export class Harness {
       drainTimeoutMs: 3000,
       ...options.app,
     };
+    await options.beforeBoot?.(this);
     await this.boot();
   }
 

@@ -44,6 +44,14 @@ export class SlackStandIn {
   /** Extra delay on every answer, in ms (for timeouts). */
   latencyMs = 0;
   expiredTriggers = 0;
+  /** What apps.connections.open hands out (Socket Mode; see socketModeStandIn.ts). */
+  socketUrl: string | undefined;
+  /** Keep every call in `calls` (tests read them); a long benchmark turns this off to bound memory. */
+  recordCalls = true;
+  /** Told of each Web API call as it arrives, before it is answered (benchmarks time arrivals with it). */
+  onCall: ((call: SlackCall) => void) | undefined;
+  /** Told of each normal answer (not injected faults) just before it is sent. */
+  onAnswer: ((call: SlackCall, answer: Record<string, unknown>) => void) | undefined;
   private readonly faults: Fault[] = [];
   private readonly triggers = new Map<string, number>();
   private readonly usedTriggers = new Set<string>();
@@ -144,7 +152,9 @@ export class SlackStandIn {
     const args = parseArgs(raw, req.headers["content-type"] ?? "");
     const auth = req.headers.authorization;
     const token = auth?.startsWith("Bearer ") ? auth.slice(7) : typeof args.token === "string" ? args.token : undefined;
-    this.calls.push({ method, args, token, at: Date.now() });
+    const call: SlackCall = { method, args, token, at: Date.now() };
+    if (this.recordCalls) this.calls.push(call);
+    this.onCall?.(call);
     this.notify();
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     const fault = this.faults.find((f) => f.method === method && f.times > 0);
@@ -157,7 +167,9 @@ export class SlackStandIn {
     }
     if (!token?.startsWith("xoxb-") && !token?.startsWith("xapp-"))
       return send(res, 200, { ok: false, error: "not_authed" });
-    return send(res, 200, this.answer(method, args), { "x-oauth-scopes": this.scopes });
+    const answer = this.answer(method, args);
+    this.onAnswer?.(call, answer);
+    return send(res, 200, answer, { "x-oauth-scopes": this.scopes });
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -200,6 +212,8 @@ export class SlackStandIn {
       }
       case "conversations.info":
         return { ok: true, channel: { id: args.channel, name: "approvals", ...this.channelInfo } };
+      case "apps.connections.open":
+        return this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: "not_allowed_token_type" };
       case "conversations.open":
         return { ok: true, channel: { id: `D${String(args.users ?? "")}` } };
       default:

@@ -21,7 +21,7 @@ export class SocketModeStandIn {
     this.server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
     await new Promise<void>((resolve) => this.server?.once("listening", () => resolve()));
     const address = this.server.address();
-    const port = typeof address === "object" ? address.port : 0;
+    const port = typeof address === "object" && address ? address.port : 0;
     slack.socketUrl = `ws://127.0.0.1:${port}/link`;
     this.server.on("connection", (socket) => {
       this.connections.push(Date.now());

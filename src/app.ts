@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from "@slack/bolt";
-import type { WebClientOptions } from "@slack/web-api";
+import { WebClient, type WebClientOptions } from "@slack/web-api";
 import { type Config, secretsOf } from "./config.ts";
 import { openDatabase } from "./db/connection.ts";
 import { IdentityClients } from "./identity/client.ts";
@@ -12,23 +12,30 @@ import { RequestService } from "./requests/service.ts";
 import { SlackApprovers } from "./slack/approvers.ts";
 import * as actions from "./slack/listeners/actions/index.ts";
 import * as commands from "./slack/listeners/commands/index.ts";
+import { ignoreRepeatedClicks } from "./slack/listeners/deliveries.ts";
 import type { ListenerDeps } from "./slack/listeners/deps.ts";
+import { HomeTab } from "./slack/listeners/events/homeTab.ts";
 import * as events from "./slack/listeners/events/index.ts";
+import { trackSlackRequests } from "./slack/listeners/requestLog.ts";
 import * as views from "./slack/listeners/views/index.ts";
 import { SlackNotifier } from "./slack/notifier.ts";
-import { runStartupChecks } from "./slack/startupChecks.ts";
+import { type BotIdentity, runStartupChecks } from "./slack/startupChecks.ts";
 
 export interface AppOptions {
   /** Where log lines go (default: stdout). */
   writeLog?: (line: string) => void;
   /** How often expiry, reminders and the resume sweep run. */
   scheduleIntervalMs?: number;
-  /** Slack Web API retries; production keeps the SDK's patient default. */
+  /** Slack Web API retries (default SLACK_RETRIES); 429 answers are retried after their Retry-After. */
   slackRetries?: WebClientOptions["retryConfig"];
+  /** Timeout of one Slack Web API call (default 10 s). */
+  slackTimeoutMs?: number;
   /** Identity API retry hooks (tests shorten the waits). */
   identityHooks?: RetryHooks;
-  /** How long a graceful stop waits for creations under way. */
+  /** How long a graceful stop waits for the work under way (Slack requests, creations). */
   drainTimeoutMs?: number;
+  /** First wait before posting again a request the approval channel refused (default 1 min, doubling). */
+  approvalPostRetryMs?: number;
   /** Skip the start-up checks of the Slack side (auth.test, approval channel). */
   skipStartupChecks?: boolean;
 }
@@ -43,6 +50,19 @@ export interface RunningApp {
 
 /** Bolt rejects bodies above this; Slack's own payloads are far smaller. */
 const BODY_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * Slack Web API retries in production: a few, with backoff, instead of the SDK's default of ten
+ * over about 30 minutes, so a failing call ends (and is handled) in under a minute. A 429 is
+ * retried after the Retry-After Slack sends, within the same count.
+ */
+export const SLACK_RETRIES: NonNullable<WebClientOptions["retryConfig"]> = {
+  retries: 3,
+  factor: 2,
+  minTimeout: 1_000,
+  maxTimeout: 10_000,
+  randomize: true,
+};
 
 /** Composition root: builds the Bolt app from the configuration and starts it. */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
@@ -61,9 +81,23 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   };
   const clientOptions: WebClientOptions = {
     slackApiUrl: config.slack.apiUrl,
-    timeout: 10_000,
-    ...(options.slackRetries ? { retryConfig: options.slackRetries } : {}),
+    timeout: options.slackTimeoutMs ?? 10_000,
+    retryConfig: options.slackRetries ?? SLACK_RETRIES,
   };
+  // Checked before Bolt starts: Bolt's own auth.test is then skipped (it would fail unhandled).
+  let bot: BotIdentity | undefined;
+  if (!options.skipStartupChecks) {
+    try {
+      bot = await runStartupChecks(
+        new WebClient(config.slack.botToken, { ...clientOptions, logger: log }),
+        config,
+        log,
+      );
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+  }
   const receiver: Receiver & { start(port: number): Promise<unknown> } = config.slack.appToken
     ? new SocketModeReceiver({
         appToken: config.slack.appToken,
@@ -78,20 +112,35 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         logger: log,
         bodyLimit: BODY_LIMIT_BYTES,
       });
-  const app = new App({ token: config.slack.botToken, receiver, logger: log, clientOptions });
+  // logLevel given explicitly: without it Bolt resets the shared logger to INFO and LOG_LEVEL is lost.
+  const app = new App({
+    token: config.slack.botToken,
+    ...(bot ? { botId: bot.botId, botUserId: bot.botUserId } : {}),
+    receiver,
+    logger: log,
+    logLevel: log.getLevel(),
+    clientOptions,
+  });
+  const slackRequests = trackSlackRequests(app, log);
+  ignoreRepeatedClicks(app, log);
 
   const tenantLabel = (name: string) => {
     if (config.tenants.length === 1) return undefined;
     const t = config.tenants.find((x) => x.name === name);
     return t ? `${t.name} (${new URL(t.url).host})` : name;
   };
+  const repository = new RequestRepository(database.db);
   const service = new RequestService(
-    new RequestRepository(database.db),
+    repository,
     new IdentityClients(config.tenants, config.identityRetry, redactor, options.identityHooks),
     new SlackNotifier(app.client, {
       approvalChannelId: config.approvalChannelId,
       requestTtlMs: config.requestTtlMs,
       tenantLabel,
+      requesterMessages: {
+        remember: (id, ref) => repository.setRequesterMessage(id, ref.channelId, ref.ts),
+        lookup: (id) => repository.requesterMessageOf(id),
+      },
     }),
     new SlackApprovers(app.client, config.approverUserIds, config.approverUsergroupId, log),
     {
@@ -101,6 +150,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       reminderIntervalMs: config.reminderIntervalMs,
       maxReminders: config.maxReminders,
       creationWindowMs: config.identityRetry.maxTotalMs + 2 * config.identityRetry.requestTimeoutMs,
+      ...(options.approvalPostRetryMs ? { approvalPostRetryMs: options.approvalPostRetryMs } : {}),
     },
     log,
   );
@@ -113,15 +163,15 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     requestTtlMs: config.requestTtlMs,
     tenantLabel,
   };
+  const home = new HomeTab(app.client, deps);
+  service.onChange((request) => home.requestChanged(request));
   commands.register(app, deps);
   views.register(app, deps);
-  actions.register(app, deps);
-  events.register(app, deps);
+  actions.register(app, deps, home);
+  events.register(app, deps, home);
   app.error(async (error) => {
     log.event("error", "listener_failed", { error: error.message, code: error.code });
   });
-
-  if (!options.skipStartupChecks) await runStartupChecks(app.client, config, log);
 
   const started = await receiver.start(config.port);
   const port = config.slack.appToken ? config.port : ((started as Server).address() as AddressInfo).port;
@@ -157,14 +207,31 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     port,
     stop() {
       stopped ??= (async () => {
+        // One deadline for everything, so a stuck step cannot hold the stop past it.
+        const deadline = Date.now() + (options.drainTimeoutMs ?? 25_000);
+        const left = () => Math.max(0, deadline - Date.now());
         clearInterval(timer);
-        await receiver.stop?.();
-        const drained = await service.drain(options.drainTimeoutMs ?? 25_000);
-        await ticking;
+        // No new Slack requests from here on; those under way (acked or not) may finish.
+        await beforeDeadline(
+          receiver.stop?.().catch(() => undefined),
+          left(),
+        );
+        const handled = await slackRequests.settle(left());
+        const drained = await service.drain(left());
+        await beforeDeadline(ticking, left());
+        await home.stop();
         database.close();
-        log.event("info", "stopped", { drained });
+        log.event("info", "stopped", { drained: drained && handled });
       })();
       return stopped;
     },
   };
+}
+
+/** Waits for `work`, but not longer than `ms`. */
+async function beforeDeadline(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

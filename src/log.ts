@@ -9,9 +9,14 @@ const TOKEN_PATTERNS = [
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
 ];
 
-/** Removes every known secret, and anything shaped like a Slack or bearer token, from a text. */
+/**
+ * Removes every known secret, and anything shaped like a Slack or bearer token, from a text.
+ * A secret is also found as it reads inside JSON (quotes and backslashes escaped) and inside a
+ * URL or form body (percent-encoded), since log lines are JSON and carry such bodies.
+ */
 export class Redactor {
-  private readonly secrets = new Set<string>();
+  /** Every written form of every secret, longest first (so a secret inside another goes with it). */
+  private forms: string[] = [];
 
   constructor(secrets: Iterable<string> = []) {
     for (const s of secrets) this.add(s);
@@ -19,12 +24,14 @@ export class Redactor {
 
   /** Remembers a secret learnt at run time (an access token, say). */
   add(secret: string | undefined): void {
-    if (secret && secret.length >= 6) this.secrets.add(secret);
+    if (!secret || secret.length < 6) return;
+    const written = [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)];
+    this.forms = [...new Set([...this.forms, ...written])].sort((a, b) => b.length - a.length);
   }
 
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join("[redacted]");
+    for (const s of this.forms) if (out.includes(s)) out = out.split(s).join("[redacted]");
     for (const p of TOKEN_PATTERNS)
       out = out.replace(p, (m) => (/^(bearer|basic)/i.test(m) ? `${m.split(/\s+/)[0]} [redacted]` : "[redacted]"));
     return out;
@@ -47,6 +54,13 @@ function toLevelName(level: LogLevel): LogLevelName {
       : level === LogLevel.ERROR
         ? "error"
         : "info";
+}
+
+/** JSON.stringify replacer: errors as name and message (JSON would give `{}`), bigints as text. */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { error: value.name, message: value.message };
+  if (typeof value === "bigint") return value.toString();
+  return value;
 }
 
 function describe(value: unknown): unknown {
@@ -76,11 +90,14 @@ export function createLogger(options: {
 
   const emit = (at: LogLevelName, fields: LogFields) => {
     if (ORDER[at] < ORDER[level]) return;
+    const record: LogFields = { time: new Date().toISOString(), level: at, name };
+    // A field may not pass itself off as the time, level or logger name of the line.
+    for (const [key, value] of Object.entries(fields)) record[key in record ? `_${key}` : key] = value;
     let line: string;
     try {
-      line = JSON.stringify({ time: new Date().toISOString(), level: at, name, ...fields });
+      line = JSON.stringify(record, jsonValue);
     } catch {
-      line = JSON.stringify({ time: new Date().toISOString(), level: at, name, msg: String(fields.msg) });
+      line = JSON.stringify({ time: record.time, level: at, name, msg: String(fields.msg), unserialisable: true });
     }
     write(options.redactor.redact(line));
   };

@@ -30,11 +30,20 @@ async function main(): Promise<void> {
   }
   const stop = (signal: string) => {
     running.log.event("info", "stopping", { signal });
-    const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS + 5_000);
+    // app.stop() keeps to SHUTDOWN_GRACE_MS; this only catches a stop that hangs regardless.
+    const force = setTimeout(() => {
+      process.stderr.write(`The bot did not stop within ${(SHUTDOWN_GRACE_MS + 5_000) / 1000} s; exiting anyway.\n`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS + 5_000);
     force.unref();
     running.stop().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: unknown) => {
+        process.stderr.write(
+          `The bot did not stop cleanly: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+        process.exit(1);
+      },
     );
   };
   process.once("SIGTERM", () => stop("SIGTERM"));

@@ -64,6 +64,8 @@ export const requests = sqliteTable(
     uniqueIndex("requests_client_guid_unique").on(t.clientGuid),
     index("requests_requester_idx").on(t.requesterId, t.id),
     index("requests_status_idx").on(t.status, t.updatedAt),
+    /** App Home "Waiting for you": pending requests oldest first, without sorting them all. */
+    index("requests_status_id_idx").on(t.status, t.id),
     index("requests_pending_expiry_idx").on(t.expiresAt).where(sql`status = 'pending'`),
     index("requests_pending_reminder_idx").on(t.nextReminderAt).where(sql`status = 'pending'`),
   ],
@@ -85,5 +87,35 @@ export const auditEvents = sqliteTable(
   (t) => [index("audit_events_request_idx").on(t.requestId, t.id), index("audit_events_at_idx").on(t.at)],
 );
 
+/**
+ * The requester's first direct message about a request (the one with its Cancel button), so it
+ * can be edited when the request leaves pending. Slack bookkeeping, so kept beside the request rather than in it.
+ */
+export const requesterMessages = sqliteTable("requester_messages", {
+  requestId: integer("request_id")
+    .primaryKey()
+    .references(() => requests.id),
+  channelId: text("channel_id").notNull(),
+  ts: text("ts").notNull(),
+});
+
+/**
+ * Approval posts that have not reached Slack yet (channel archived, bot not invited, Slack down):
+ * when to try again, and whether the requester has been told it waits. Kept beside the request.
+ */
+export const approvalPostRetries = sqliteTable("approval_post_retries", {
+  requestId: integer("request_id")
+    .primaryKey()
+    .references(() => requests.id),
+  /** Failed posts so far; the wait before the next one doubles with each. */
+  attempts: integer("attempts").notNull().default(0),
+  /** Not before this time: the backoff after a failure, or a claim while a post is under way. */
+  nextAttemptAt: epochMs("next_attempt_at").notNull(),
+  lastError: text("last_error"),
+  /** When the requester was told the request is recorded but not yet in front of the approvers. */
+  requesterToldAt: epochMs("requester_told_at"),
+});
+
 export type RequestRow = typeof requests.$inferSelect;
 export type AuditRow = typeof auditEvents.$inferSelect;
+export type ApprovalPostRetry = typeof approvalPostRetries.$inferSelect;

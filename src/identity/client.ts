@@ -36,10 +36,15 @@ export class IdentityClient {
   constructor(
     private readonly tenant: TenantConfig,
     private readonly retry: RetryConfig,
-    redactor: Redactor,
+    private readonly redactor: Redactor,
     private readonly hooks: RetryHooks = {},
   ) {
     this.tokens = new TokenProvider(tenant, redactor, retry.requestTimeoutMs);
+  }
+
+  /** Errors leave this module with every known secret and token taken out (the service's words could echo them). */
+  private clean(error: unknown): never {
+    throw error instanceof IdentityApiError ? error.redacted((text) => this.redactor.redact(text)) : error;
   }
 
   private collectionUrl(): string {
@@ -81,7 +86,11 @@ export class IdentityClient {
     return parsed.data.Id;
   }
 
-  async getAuthorizationCodeClient(id: string): Promise<string | undefined> {
+  getAuthorizationCodeClient(id: string): Promise<string | undefined> {
+    return this.findClient(id).catch((error: unknown) => this.clean(error));
+  }
+
+  private async findClient(id: string): Promise<string | undefined> {
     const answer = await this.authorized("GET", `${this.collectionUrl()}/${encodeURIComponent(id)}`);
     if (answer.status === 404) return undefined;
     if (answer.status !== 200) throw errorFromAnswer(answer);
@@ -95,7 +104,7 @@ export class IdentityClient {
       return { clientId: this.readClient(answer), alreadyExisted: false };
     }
     if (answer.status !== 409) throw errorFromAnswer(answer);
-    const existing = await this.getAuthorizationCodeClient(body.Id);
+    const existing = await this.findClient(body.Id);
     if (existing) return { clientId: existing, alreadyExisted: true };
     const conflict = errorFromAnswer(answer);
     throw new IdentityApiError({
@@ -113,7 +122,9 @@ export class IdentityClient {
    * Safe to call again for the same body: at most one client is ever created.
    */
   ensureAuthorizationCodeClient(body: AuthorizationCodeClientBody, hooks: RetryHooks = {}): Promise<EnsuredClient> {
-    return withRetry(() => this.ensureOnce(body), this.retry, { ...this.hooks, ...hooks });
+    return withRetry(() => this.ensureOnce(body), this.retry, { ...this.hooks, ...hooks }).catch((error: unknown) =>
+      this.clean(error),
+    );
   }
 }
 

@@ -53,6 +53,20 @@ export class IdentityApiError extends Error {
     return this.kind === "http" && this.status !== undefined && RETRYABLE_STATUSES.has(this.status);
   }
 
+  /** The same error with every text passed through `redact` (secrets never leave the identity module). */
+  redacted(redact: (text: string) => string): IdentityApiError {
+    const clean = (text: string | undefined) => (text === undefined ? undefined : redact(text));
+    return new IdentityApiError({
+      kind: this.kind,
+      status: this.status,
+      error: redact(this.error),
+      reason: clean(this.reason),
+      resolution: clean(this.resolution),
+      operationId: clean(this.operationId),
+      retryAfterMs: this.retryAfterMs,
+    });
+  }
+
   toStored(): StoredError {
     return {
       ...(this.status !== undefined ? { status: this.status } : {}),
@@ -64,8 +78,15 @@ export class IdentityApiError extends Error {
   }
 }
 
+export interface StatusHint {
+  error: string;
+  resolution: string;
+  /** Shown even when the service gives its own Resolution: only we know what the bot's admin must change. */
+  always?: boolean;
+}
+
 /** Hints we add where the service's own words do not tell an administrator what to do. */
-const STATUS_HINTS: Record<number, { error: string; resolution: string }> = {
+const STATUS_HINTS: Record<number, StatusHint> = {
   401: {
     error: "The Identity API did not accept the bot's access token.",
     resolution: "Check OCS_CLIENT_ID and OCS_CLIENT_SECRET, and that the client is enabled.",
@@ -73,6 +94,7 @@ const STATUS_HINTS: Record<number, { error: string; resolution: string }> = {
   403: {
     error: "The bot's client may not create clients in this tenant.",
     resolution: "Give the bot's client-credentials client the Tenant Administrator role.",
+    always: true,
   },
   404: {
     error: "The tenant or resource was not found.",
@@ -82,18 +104,21 @@ const STATUS_HINTS: Record<number, { error: string; resolution: string }> = {
     error: "This host does not accept changes to identity resources.",
     resolution:
       "Set OCS_URL to the global host (https://uswe.datahub.connect.aveva.com): regional hosts answer 405 to writes.",
+    always: true,
   },
 };
 
-export function hintFor(status: number): { error: string; resolution: string } | undefined {
+export function hintFor(status: number): StatusHint | undefined {
   return STATUS_HINTS[status];
 }
 
 /** Reads Retry-After (seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // Anything else must be an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT"); "-5" or "soon" are ignored.
+  if (!/[a-z]/i.test(text)) return undefined;
+  const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

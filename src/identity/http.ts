@@ -6,16 +6,29 @@ export interface HttpAnswer {
   headers: Headers;
   /** Parsed JSON body, or undefined when the body is empty or not JSON. */
   json: unknown;
+  /** The raw body, for error answers that are not JSON. */
+  text?: string;
 }
 
+/** A text field of an error body; null, empty or odd-typed values are ignored, not fatal. */
+const textField = z.string().trim().min(1).optional().catch(undefined);
+
+/** The documented ErrorResponse, plus OAuth's { error, error_description }, ProblemDetails and gateways' { message }. */
 const errorResponse = z.looseObject({
-  OperationId: z.string().optional(),
-  Error: z.string().optional(),
-  Reason: z.string().optional(),
-  Resolution: z.string().optional(),
-  error: z.string().optional(),
-  error_description: z.string().optional(),
+  OperationId: textField,
+  Error: textField,
+  Reason: textField,
+  Resolution: textField,
+  error: textField,
+  error_description: textField,
+  title: textField,
+  detail: textField,
+  Message: textField,
+  message: textField,
 });
+
+/** How much of a non-JSON error body is kept as the reason. */
+const MAX_TEXT_REASON = 300;
 
 /** One HTTP exchange with a timeout; network failures and timeouts become IdentityApiErrors. */
 export async function send(
@@ -44,24 +57,56 @@ export async function send(
       json = undefined;
     }
   }
-  return { status: response.status, headers: response.headers, json };
+  return { status: response.status, headers: response.headers, json, text };
 }
+
+/** What the usual connection failures mean, for the person reading the error. */
+const NETWORK_CODES: Record<string, string> = {
+  UND_ERR_SOCKET: "The connection was closed before the answer arrived",
+  ECONNRESET: "The connection was reset",
+  ECONNREFUSED: "Nothing accepted the connection; check OCS_URL",
+  ENOTFOUND: "The host name could not be resolved; check OCS_URL",
+  EAI_AGAIN: "The host name could not be resolved for now",
+  ETIMEDOUT: "The connection timed out",
+  EPIPE: "The connection was closed while sending",
+};
 
 function transportError(caught: unknown, timeoutMs: number): IdentityApiError {
   const name = caught instanceof Error ? caught.name : "";
   if (name === "TimeoutError" || name === "AbortError") {
+    const seconds = Math.round(timeoutMs / 100) / 10;
     return new IdentityApiError({
       kind: "timeout",
-      error: `The Identity API did not answer within ${Math.round(timeoutMs / 1000)} s.`,
+      error: `The Identity API did not answer within ${seconds} s.`,
+      resolution:
+        "Retried automatically; if it keeps happening, check the service status and OCS_REQUEST_TIMEOUT_SECONDS.",
     });
   }
   const cause = caught instanceof Error && caught.cause instanceof Error ? caught.cause : undefined;
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const meaning = code ? NETWORK_CODES[code] : undefined;
   return new IdentityApiError({
     kind: "network",
     error: "The connection to the Identity API failed.",
-    reason: code ?? cause?.message ?? (caught instanceof Error ? caught.message : String(caught)),
+    reason: meaning
+      ? `${meaning} (${code}).`
+      : (code ?? cause?.message ?? (caught instanceof Error ? caught.message : String(caught))),
   });
+}
+
+/** A readable reason from an error body that is not an ErrorResponse: short text kept, web pages summarised. */
+function reasonFromText(answer: HttpAnswer): string | undefined {
+  const raw = typeof answer.json === "string" ? answer.json : answer.json === undefined ? answer.text : undefined;
+  const text = raw?.trim();
+  if (!text) return undefined;
+  const contentType = answer.headers.get("Content-Type") ?? "";
+  if (contentType.includes("html") || /^<(!doctype|html|\?xml|head|body)\b/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim();
+    const page = title ? `a web page ("${title.slice(0, 100)}")` : "a web page";
+    return `The answer was ${page}, not an Identity API error: a proxy or gateway may have answered.`;
+  }
+  const flat = text.replace(/[\p{Cc}\s]+/gu, " ").trim();
+  return flat.length <= MAX_TEXT_REASON ? flat : `${flat.slice(0, MAX_TEXT_REASON - 1)}…`;
 }
 
 /** Turns a non-success answer into a typed error, keeping the service's own words. */
@@ -69,14 +114,27 @@ export function errorFromAnswer(answer: HttpAnswer): IdentityApiError {
   const body = errorResponse.safeParse(answer.json);
   const fields = body.success ? body.data : {};
   const hint = hintFor(answer.status);
-  const operationId = fields.OperationId ?? answer.headers.get("Operation-Id") ?? undefined;
+  const operationId = fields.OperationId ?? answer.headers.get("Operation-Id")?.trim() ?? undefined;
+  const resolution =
+    hint?.always && fields.Resolution && fields.Resolution !== hint.resolution
+      ? `${hint.resolution} (The Identity API says: ${fields.Resolution})`
+      : hint?.always
+        ? hint.resolution
+        : (fields.Resolution ?? hint?.resolution);
   return new IdentityApiError({
     kind: "http",
     status: answer.status,
-    error: fields.Error ?? fields.error ?? hint?.error ?? `The Identity API answered HTTP ${answer.status}.`,
-    reason: fields.Reason ?? fields.error_description,
-    resolution: fields.Resolution ?? hint?.resolution,
-    operationId,
+    error:
+      fields.Error ?? fields.error ?? fields.title ?? hint?.error ?? `The Identity API answered HTTP ${answer.status}.`,
+    reason:
+      fields.Reason ??
+      fields.error_description ??
+      fields.detail ??
+      fields.Message ??
+      fields.message ??
+      reasonFromText(answer),
+    resolution,
+    operationId: operationId || undefined,
     retryAfterMs: parseRetryAfter(answer.headers.get("Retry-After")),
   });
 }

@@ -10,14 +10,18 @@ export interface RetryHooks {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Delay before attempt `attempt + 1`: exponential with jitter; a first 503 is retried at once (AVEVA's guidance). */
+/**
+ * Delay before attempt `attempt + 1`: exponential with jitter; a first 503 is retried at once (AVEVA's guidance).
+ * A Retry-After from the service wins and is never shortened: when it reaches past the retry window,
+ * withRetry gives up instead of calling back early.
+ */
 export function backoffDelay(
   attempt: number,
   error: IdentityApiError,
   policy: RetryConfig,
   random: () => number,
 ): number {
-  if (error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, policy.maxTotalMs);
+  if (error.retryAfterMs !== undefined) return error.retryAfterMs;
   if (attempt === 1 && error.status === 503) return 0;
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(exponential / 2 + (random() * exponential) / 2);

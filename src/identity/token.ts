@@ -31,9 +31,14 @@ export class TokenProvider {
 
   async token(): Promise<string> {
     if (this.cached && this.now() < this.cached.renewAt) return this.cached.token;
-    this.pending ??= this.fetchToken().finally(() => {
-      this.pending = undefined;
-    });
+    this.pending ??= this.fetchToken()
+      .catch((error: unknown) => {
+        // The token endpoint's own words could echo what was sent (the secret): never pass that on.
+        throw error instanceof IdentityApiError ? error.redacted((text) => this.redactor.redact(text)) : error;
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
     return this.pending;
   }
 

@@ -45,6 +45,8 @@ export type FormResult = { ok: true; value: RequestForm } | { ok: false; errors:
 
 const CONTROL = /\p{Cc}/u;
 const CONTROL_EXCEPT_NEWLINE_TAB = /[^\P{Cc}\n\t]/u;
+/** Half of a UTF-16 surrogate pair on its own: not text, and SQLite/JSON would change it on the way. */
+const LONE_SURROGATE = /\p{Cs}/u;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -61,7 +63,7 @@ function lines(text: string): string[] {
 /** Why one redirect URL is unusable, or undefined when it is fine. */
 export function redirectUrlProblem(url: string): string | undefined {
   if (url.length > FORM.urlMaxLength) return `is longer than ${FORM.urlMaxLength} characters`;
-  if (CONTROL.test(url) || /\s/.test(url)) return "contains spaces or control characters";
+  if (CONTROL.test(url) || /\s/.test(url) || LONE_SURROGATE.test(url)) return "contains spaces or control characters";
   if (url.includes("*")) return "contains *: wildcards are not supported, the URL must match exactly";
   if (url.includes("#")) return "has a #fragment, which redirect URLs may not have";
   if (url.includes("\\")) return "contains a backslash";
@@ -80,10 +82,22 @@ export function redirectUrlProblem(url: string): string | undefined {
   if (parsed.username !== "" || parsed.password !== "" || /^https?:\/\/[^/?#]*@/i.test(url)) {
     return "contains a user name or password, which is not allowed";
   }
-  if (parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname)) {
+  if (typedAuthority(url).endsWith(":")) return "has a : but no port number after the host";
+  // The host as typed, not as the URL parser rewrote it: "127.1", "0x7f.1" or "loc\u00ADalhost" parse as
+  // loopback but are sent to the Identity API exactly as typed.
+  if (parsed.protocol === "http:" && !(isLoopbackHost(parsed.hostname) && isLoopbackHost(typedHost(url)))) {
     return "uses http://: only https:// is allowed (http:// only for localhost, 127.0.0.1 or [::1])";
   }
   return undefined;
+}
+
+/** The host[:port] of scheme://host[:port]… exactly as written. */
+function typedAuthority(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? "";
+}
+
+function typedHost(url: string): string {
+  return typedAuthority(url).replace(/:\d*$/, "");
 }
 
 /** Why one CORS origin is unusable, or undefined when it is fine. Expects a trailing "/" already dropped. */
@@ -116,6 +130,10 @@ function listField(
       const items: string[] = [];
       const seen = new Set<string>();
       const problems: string[] = [];
+      if ((text ?? "").length > FORM.listInputMaxLength) {
+        ctx.addIssue({ code: "custom", message: `Keep this list to ${FORM.listInputMaxLength} characters or fewer.` });
+        return z.NEVER;
+      }
       for (const raw of lines(text ?? "")) {
         const problem = problemOf(raw);
         if (problem) {
@@ -152,7 +170,7 @@ function listField(
 }
 
 function shorten(value: string): string {
-  const visible = value.replace(/\p{Cc}/gu, "?");
+  const visible = value.replace(/[\p{Cc}\p{Cs}]/gu, "?");
   return visible.length > 60 ? `${visible.slice(0, 57)}…` : visible;
 }
 
@@ -176,7 +194,9 @@ function formSchema(tenants: readonly string[]) {
           .string()
           .min(1, { error: "Enter a name for the client." })
           .max(FORM.name.maxLength, { error: `Keep the name to ${FORM.name.maxLength} characters or fewer.` })
-          .refine((v) => !CONTROL.test(v), { error: "The name may not contain control characters or line breaks." }),
+          .refine((v) => !CONTROL.test(v) && !LONE_SURROGATE.test(v), {
+            error: "The name may not contain control characters or line breaks.",
+          }),
       ),
     redirectUris: listField("redirect URL", FORM.redirectUris, redirectUrlProblem),
     postLogoutRedirectUris: listField("logout redirect URL", FORM.postLogoutRedirectUris, redirectUrlProblem),
@@ -214,7 +234,8 @@ function formSchema(tenants: readonly string[]) {
     justification: z
       .string()
       .nullish()
-      .transform((v) => (v ?? "").trim())
+      // Any line separator (\r\n, \r, \n) reads as a line break.
+      .transform((v) => (v ?? "").replace(/\r\n?/g, "\n").trim())
       .pipe(
         z
           .string()
@@ -225,7 +246,7 @@ function formSchema(tenants: readonly string[]) {
           .max(FORM.justification.maxLength, {
             error: `Keep the justification to ${FORM.justification.maxLength} characters or fewer.`,
           })
-          .refine((v) => !CONTROL_EXCEPT_NEWLINE_TAB.test(v), {
+          .refine((v) => !CONTROL_EXCEPT_NEWLINE_TAB.test(v) && !LONE_SURROGATE.test(v), {
             error: "The justification may not contain control characters.",
           }),
       ),
@@ -236,9 +257,26 @@ function dropTrailingSlash(origin: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\/[^/]+\/$/i.test(origin) ? origin.slice(0, -1) : origin;
 }
 
+/**
+ * Building the zod schema costs ~50× more than using it (bench/results.md), and it depends only
+ * on the tenant names: one schema per list of names, built once. Bounded, for callers with many lists.
+ */
+const schemas = new Map<string, ReturnType<typeof formSchema>>();
+
+function schemaFor(tenants: readonly string[]): ReturnType<typeof formSchema> {
+  const key = JSON.stringify(tenants);
+  let schema = schemas.get(key);
+  if (!schema) {
+    if (schemas.size >= 16) schemas.clear();
+    schema = formSchema([...tenants]);
+    schemas.set(key, schema);
+  }
+  return schema;
+}
+
 /** Validates a submitted form. Never throws; every bad field gets its own message. */
 export function validateRequestForm(raw: RawForm, tenants: readonly string[]): FormResult {
-  const parsed = formSchema(tenants).safeParse(raw);
+  const parsed = schemaFor(tenants).safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data };
   const errors: Partial<Record<FieldId, string>> = {};
   for (const issue of parsed.error.issues) {

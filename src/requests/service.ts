@@ -4,7 +4,7 @@ import { IdentityApiError } from "../identity/errors.ts";
 import type { AppLogger } from "../log.ts";
 import type { RequestForm } from "./form.ts";
 import { toIdentityBody } from "./identityBody.ts";
-import type { ApproverDirectory, Notifier, RequesterEvent } from "./ports.ts";
+import type { ApproverDirectory, MessageRef, Notifier, RequesterEvent } from "./ports.ts";
 import type { Request, RequestRepository, TransitionInput } from "./repository.ts";
 
 export interface ServicePolicy {
@@ -15,7 +15,17 @@ export interface ServicePolicy {
   maxReminders: number;
   /** How long one creation may keep retrying; a `creating` request older than this was abandoned. */
   creationWindowMs: number;
+  /** Wait before posting again a request the approval channel refused; doubles per failure (default 1 min). */
+  approvalPostRetryMs?: number;
+  /** Longest wait between two posts of a refused request (default 15 min). */
+  approvalPostRetryMaxMs?: number;
 }
+
+/**
+ * How long one approval post may take, Slack's own retries included: a post claimed this long ago
+ * has died with its process. A request recorded less than this ago is still being announced.
+ */
+const APPROVAL_POST_CLAIM_MS = 2 * 60_000;
 
 export type SubmitResult =
   | { kind: "recorded"; request: Request }
@@ -34,6 +44,7 @@ export type DecisionResult =
  */
 export class RequestService {
   private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly changeListeners: ((request: Request) => void)[] = [];
   private stopping = false;
 
   constructor(
@@ -44,7 +55,12 @@ export class RequestService {
     private readonly policy: ServicePolicy,
     private readonly log: AppLogger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.startedAt = now();
+  }
+
+  /** Requests recorded before this belong to an earlier run: nothing here is posting them. */
+  private readonly startedAt: number;
 
   get repository(): RequestRepository {
     return this.repo;
@@ -60,6 +76,9 @@ export class RequestService {
     originChannelId: string | undefined,
     submissionKey: string,
   ): SubmitResult {
+    // A repeated delivery of a submission that was recorded is that request, limit or not.
+    const earlier = this.repo.findBySubmissionKey(submissionKey);
+    if (earlier) return { kind: "duplicate", request: earlier };
     const pending = this.repo.countPendingBy(requesterId);
     if (pending >= this.policy.maxPendingPerUser) {
       return { kind: "limit", pending, max: this.policy.maxPendingPerUser };
@@ -72,25 +91,85 @@ export class RequestService {
     );
     if (!created) return { kind: "duplicate", request };
     this.log.event("info", "transition", { request: request.id, actor: requesterId, from: null, to: "pending" });
+    this.changed(request);
     return { kind: "recorded", request };
   }
 
   /** Posts a recorded request for approval and tells the requester where it waits. */
   async announce(request: Request): Promise<void> {
     const posted = await this.postForApproval(request);
-    await this.safely("tell requester", request, () =>
-      this.notifier.tellRequester(posted ?? request, posted ? "recorded" : "recorded_unposted"),
-    );
+    if (posted) {
+      await this.safely("tell requester", posted, () => this.notifier.tellRequester(posted, "recorded"));
+    } else {
+      await this.tellUnposted(request);
+    }
   }
 
+  /** Tells the requester, once, that the request is recorded but the approvers have not seen it yet. */
+  private async tellUnposted(request: Request): Promise<void> {
+    if (!this.repo.claimUnpostedNotice(request.id, this.now())) return;
+    await this.safely("tell requester", request, () => this.notifier.tellRequester(request, "recorded_unposted"));
+  }
+
+  private approvalPostBackoffMs(failures: number): number {
+    const base = this.policy.approvalPostRetryMs ?? 60_000;
+    const max = this.policy.approvalPostRetryMaxMs ?? 15 * 60_000;
+    return Math.min(max, base * 2 ** Math.min(failures - 1, 30));
+  }
+
+  /** Posts the request for approval; undefined when Slack refused (it is then tried again later). */
   private async postForApproval(request: Request): Promise<Request | undefined> {
+    let ref: MessageRef;
     try {
-      const ref = await this.notifier.postForApproval(request);
-      this.repo.setApprovalMessage(request.id, ref.channelId, ref.ts);
-      return this.repo.get(request.id);
+      ref = await this.notifier.postForApproval(request);
     } catch (error) {
-      this.log.event("warn", "approval_post_failed", { request: request.id, error: describe(error) });
+      const retry = this.repo.deferApprovalPost(request.id, this.now(), describe(error), (n) =>
+        this.approvalPostBackoffMs(n),
+      );
+      this.log.event("warn", "approval_post_failed", {
+        request: request.id,
+        attempt: retry.attempts,
+        nextAttemptAt: new Date(retry.nextAttemptAt).toISOString(),
+        error: describe(error),
+      });
       return undefined;
+    }
+    this.repo.setApprovalMessage(request.id, ref.channelId, ref.ts);
+    const stored = this.repo.get(request.id);
+    // Decided (or expired) while the post was on its way: the message just posted is already stale.
+    if (stored && stored.status !== request.status) {
+      await this.safely("refresh approval message", stored, () => this.notifier.refreshApprovalMessage(stored));
+    }
+    // The channel works: requests that waited for it need not sit out their backoff.
+    const due = this.repo.makeApprovalPostsDue(this.now());
+    if (due > 0) this.log.event("info", "approval_posts_due", { request: request.id, waiting: due });
+    return stored;
+  }
+
+  /** Whether `userId` is an approver at all (App Home shows them what waits). */
+  isApprover(userId: string): Promise<boolean> {
+    return this.approvers.isApprover(userId);
+  }
+
+  get allowsSelfApproval(): boolean {
+    return this.policy.allowSelfApproval;
+  }
+
+  /**
+   * Calls `listener` after every change of a request's status (and every new request), so views
+   * such as App Home can follow. Listeners must not throw; they run synchronously.
+   */
+  onChange(listener: (request: Request) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(request: Request): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(request);
+      } catch (error) {
+        this.log.event("warn", "change_listener_failed", { request: request.id, error: describe(error) });
+      }
     }
   }
 
@@ -160,9 +239,21 @@ export class RequestService {
   async retry(id: number, actor: string): Promise<DecisionResult> {
     const checked = await this.checkDecision(id, actor, ["failed"]);
     if (!checked.ok) return checked;
-    if (this.inFlight.has(id)) return { ok: false, refusal: "already_decided", request: checked.request };
-    await this.safely("thread reply", checked.request, () => this.notifier.tellApprovers(checked.request, "retrying"));
-    this.startCreation(id, actor, ["failed"]);
+    const previous = this.inFlight.get(id);
+    if (previous) {
+      // A retry that won the race is under way: this click changes nothing.
+      if (this.repo.get(id)?.status !== "failed") {
+        return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
+      }
+      // The run that just failed is still telling people so: let it finish, then start anew.
+      await previous;
+    }
+    // Claimed (failed → creating) before anything is awaited, so of two clicks together only one starts.
+    const run = this.launch(id, actor, ["failed"], async (claimed) => {
+      await this.safely("refresh approval message", claimed, () => this.notifier.refreshApprovalMessage(claimed));
+      await this.safely("thread reply", claimed, () => this.notifier.tellApprovers(claimed, "retrying"));
+    });
+    if (!run) return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
     return { ok: true, request: checked.request };
   }
 
@@ -192,36 +283,52 @@ export class RequestService {
 
   /**
    * Starts creating the client in the background (the Slack listener has acked already).
-   * A request already being created in this process is left to that run.
+   * A request already being created in this process is left to that run. `first` runs once the
+   * request is claimed, before the Identity API is called (e.g. to edit the approval message).
    */
   startCreation(
     id: number,
     actor: string,
     from: RequestStatus[] = ["approved"],
-    first: () => Promise<void> = async () => {},
+    first: (claimed: Request) => Promise<void> = async () => {},
   ): Promise<void> {
-    const running = this.inFlight.get(id);
-    if (running) return running;
-    if (this.stopping) return Promise.resolve();
-    const run = first()
-      .then(() => this.create(id, actor, from))
+    return this.inFlight.get(id) ?? this.launch(id, actor, from, first) ?? Promise.resolve();
+  }
+
+  /**
+   * Claims the request (from one of `from` to `creating`, one conditional UPDATE, synchronously, so
+   * the resume sweep and other clicks see it taken at once) and runs the creation in the background.
+   * Undefined when nothing was started: already under way here, stopping, or not in `from` any more.
+   */
+  private launch(
+    id: number,
+    actor: string,
+    from: RequestStatus[],
+    first: (claimed: Request) => Promise<void>,
+  ): Promise<void> | undefined {
+    if (this.inFlight.has(id) || this.stopping) return undefined;
+    const started = this.now();
+    const claimed = this.move({ id, from, to: "creating", actor, detail: "calling the Identity API" });
+    if (!claimed) return undefined;
+    const run = first(claimed)
+      .then(() => this.create(claimed, started))
       .catch((error: unknown) => this.log.event("error", "creation_crashed", { request: id, error: describe(error) }))
       .finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, run);
     return run;
   }
 
-  private async create(id: number, actor: string, from: RequestStatus[]): Promise<void> {
-    const started = this.now();
-    const claimed = this.move({ id, from, to: "creating", actor, detail: "calling the Identity API" });
-    if (!claimed) return;
-    this.repo.raiseAttempts(id);
+  private async create(claimed: Request, started: number): Promise<void> {
+    const id = claimed.id;
     let outcome: Request | undefined;
+    this.repo.raiseAttempts(id);
     try {
       const ensured = await this.identity
         .forTenant(claimed.tenant)
         .ensureAuthorizationCodeClient(toIdentityBody(claimed), {
           onRetry: ({ attempt, delayMs, error }) => {
+            // Counts every call to the Identity API, so "failed after N attempts" is true; also shows the run is alive.
+            this.repo.raiseAttempts(id);
             this.repo.touch(id);
             this.log.event("warn", "identity_retry", {
               request: id,
@@ -244,6 +351,15 @@ export class RequestService {
       });
       if (outcome) await this.announceCreated(outcome);
     } catch (error) {
+      if (error instanceof IdentityApiError && error.kind === "configuration") {
+        // Not the request's fault: the bot's own settings are wrong, and only an administrator can fix them.
+        this.log.event("error", "identity_configuration_problem", {
+          request: id,
+          tenant: claimed.tenant,
+          error: error.error,
+          resolution: error.resolution,
+        });
+      }
       const stored =
         error instanceof IdentityApiError
           ? error.toStored()
@@ -292,9 +408,32 @@ export class RequestService {
       if (request.status === "created") await this.announceCreated(request);
       else await this.announceFailed(request);
     }
-    for (const request of this.repo.listUnposted()) {
+    await this.postWaitingRequests(options.atStart);
+  }
+
+  /**
+   * Posts requests the approval channel refused earlier (each after its backoff; at start, all
+   * at once) or that a stopped run never posted. The requester hears once when one finally is.
+   */
+  private async postWaitingRequests(atStart: boolean): Promise<void> {
+    if (atStart) this.repo.makeApprovalPostsDue(this.now());
+    const now = this.now();
+    const untriedBefore = Math.max(this.startedAt, now - APPROVAL_POST_CLAIM_MS);
+    for (const request of this.repo.listUnposted(now, untriedBefore)) {
+      if (this.stopping) return;
+      if (!this.repo.claimApprovalPost(request.id, this.now(), this.now() + APPROVAL_POST_CLAIM_MS)) continue;
       const posted = await this.postForApproval(request);
-      if (posted) await this.safely("tell requester", posted, () => this.notifier.tellRequester(posted, "recorded"));
+      if (!posted) {
+        await this.tellUnposted(request);
+        continue;
+      }
+      this.log.event("info", "approval_posted_late", {
+        request: request.id,
+        failedAttempts: this.repo.approvalPostRetryOf(request.id)?.attempts ?? 0,
+      });
+      if (posted.status === "pending") {
+        await this.safely("tell requester", posted, () => this.notifier.tellRequester(posted, "recorded"));
+      }
     }
   }
 
@@ -315,6 +454,8 @@ export class RequestService {
     }
     for (const request of this.repo.listDueForReminder(now)) {
       if (request.expiresAt <= now) continue;
+      // Reminders go in the approval message's thread: until it is posted, the reminder stays due.
+      if (!request.approvalMessageTs) continue;
       if (!this.repo.claimReminder(request, this.policy.reminderIntervalMs, this.policy.maxReminders)) continue;
       this.log.event("info", "reminder_sent", { request: request.id, reminder: request.remindersSent + 1 });
       await this.safely("reminder", request, () => this.notifier.tellApprovers(request, "reminder"));
@@ -342,7 +483,10 @@ export class RequestService {
         from: input.from.length === 1 ? input.from[0] : input.from.join("|"),
         to: input.to,
         ...(input.durationMs !== undefined ? { durationMs: input.durationMs } : {}),
+        // How long since the request was recorded (waiting for a decision, for a creation).
+        ageMs: moved.updatedAt - moved.createdAt,
       });
+      this.changed(moved);
     }
     return moved;
   }

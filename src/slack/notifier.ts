@@ -2,13 +2,26 @@ import type { WebClient } from "@slack/web-api";
 import type { ApproverEvent, MessageRef, Notifier, RequesterEvent } from "../requests/ports.ts";
 import type { Request } from "../requests/repository.ts";
 import { approvalMessage } from "./views/approvalMessage.ts";
-import { approverThreadMessage, type MessageContext, requesterMessage } from "./views/outcomeMessages.ts";
+import {
+  approverThreadMessage,
+  type MessageContext,
+  requesterCard,
+  requesterMessage,
+  supersededCard,
+} from "./views/outcomeMessages.ts";
 
 export interface NotifierOptions {
   approvalChannelId: string;
   requestTtlMs: number;
   /** Label shown for a tenant, or undefined when only one tenant is configured. */
   tenantLabel: (tenant: string) => string | undefined;
+  /** Where the requester's first DM of each request is remembered, so it can be edited later. */
+  requesterMessages?: RequesterMessageStore;
+}
+
+export interface RequesterMessageStore {
+  remember(requestId: number, ref: MessageRef): void;
+  lookup(requestId: number): MessageRef | undefined;
 }
 
 /** The domain's Notifier, with Slack messages. */
@@ -39,6 +52,20 @@ export class SlackNotifier implements Notifier {
     return { channelId: answer.channel, ts: answer.ts };
   }
 
+  /** Re-renders the requester's first DM from the request's state; false when there is none to edit. */
+  private async editRequesterCard(r: Request, ctx: MessageContext): Promise<boolean> {
+    const ref = this.options.requesterMessages?.lookup(r.id);
+    if (!ref) return false;
+    const card = requesterCard(r, ctx);
+    try {
+      await this.client.chat.update({ channel: ref.channelId, ts: ref.ts, text: card.text, blocks: card.blocks });
+      return true;
+    } catch {
+      // The outcome still reaches the requester as a DM of its own.
+      return false;
+    }
+  }
+
   async refreshApprovalMessage(r: Request): Promise<void> {
     if (!r.approvalChannelId || !r.approvalMessageTs) return;
     const message = approvalMessage(r, this.options.tenantLabel(r.tenant));
@@ -62,16 +89,40 @@ export class SlackNotifier implements Notifier {
     });
   }
 
-  /** A direct message; if that fails, an ephemeral note where the command was typed. */
+  /**
+   * A direct message; if that fails, an ephemeral note where the command was typed.
+   *
+   * The first DM of a request (with its Cancel button) is remembered. Every later event first edits
+   * it, so its Cancel button never outlives the pending state; a cancellation then stops there (the
+   * requester did it from that message, which now reads as the outcome), while every other outcome
+   * also gets a DM of its own: one message per outcome, never two saying the same.
+   */
   async tellRequester(r: Request, event: RequesterEvent): Promise<void> {
-    const message = requesterMessage(r, event, this.context(r));
+    const ctx = this.context(r);
+    const store = this.options.requesterMessages;
+    if (event !== "recorded" && event !== "recorded_unposted") {
+      const edited = await this.editRequesterCard(r, ctx);
+      if (edited && event === "cancelled") return;
+    }
+    const message = requesterMessage(r, event, ctx);
+    const previous = event === "recorded" ? store?.lookup(r.id) : undefined;
+    if (previous) {
+      // "Not posted yet" was sent first: its button moves to the new message.
+      const stub = supersededCard(r);
+      await this.client.chat
+        .update({ channel: previous.channelId, ts: previous.ts, text: stub.text, blocks: stub.blocks })
+        .catch(() => undefined);
+    }
     try {
-      await this.client.chat.postMessage({
+      const answer = await this.client.chat.postMessage({
         channel: r.requesterId,
         text: message.text,
         blocks: message.blocks,
         unfurl_links: false,
       });
+      if ((event === "recorded" || event === "recorded_unposted") && answer.channel && answer.ts) {
+        store?.remember(r.id, { channelId: answer.channel, ts: answer.ts });
+      }
     } catch (error) {
       if (!r.originChannelId) throw error;
       await this.client.chat.postEphemeral({

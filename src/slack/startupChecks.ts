@@ -7,55 +7,97 @@ export class StartupError extends Error {
   override name = "StartupError";
 }
 
+/** Who the bot token belongs to, as auth.test tells it (Bolt then skips its own auth.test). */
+export interface BotIdentity {
+  botId: string;
+  botUserId: string;
+}
+
+const REFUSED_TOKEN = new Set(["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"]);
+
+/** Slack's error code (`channel_not_found`…), or what went wrong on the way (timeouts, refused connections). */
 function slackError(error: unknown): string {
-  const data = (error as { data?: { error?: string } } | undefined)?.data;
-  return data?.error ?? (error instanceof Error ? error.message : String(error));
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  if (typeof data?.error === "string") return data.error;
+  const original = (error as { original?: unknown } | undefined)?.original;
+  if (original instanceof Error) return original.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
- * Checks the bot token works and that the bot can post in the approval channel, so that a
- * misconfiguration shows at start rather than at the first request.
+ * Checks, before the bot takes any request, that the bot token works and that the bot can post in
+ * the approval channel, so that a misconfiguration shows at start rather than at the first request.
+ *
+ * A token Slack refuses, or a Slack that cannot be reached at all, stops the start (StartupError,
+ * with the fix). A channel the bot cannot post in is a warning naming the fix: requests are then
+ * recorded and wait until the channel works.
  */
-export async function runStartupChecks(client: WebClient, config: Config, log: AppLogger): Promise<void> {
+export async function runStartupChecks(
+  client: WebClient,
+  config: Config,
+  log: AppLogger,
+): Promise<BotIdentity | undefined> {
   let scopes: string[] | undefined;
+  let identity: BotIdentity | undefined;
   try {
     const auth = await client.auth.test();
     scopes = auth.response_metadata?.scopes;
+    if (auth.bot_id && auth.user_id) identity = { botId: auth.bot_id, botUserId: auth.user_id };
     log.event("info", "slack_connected", { team: auth.team, bot: auth.user_id });
   } catch (error) {
     const code = slackError(error);
-    if (code === "invalid_auth" || code === "not_authed" || code === "account_inactive" || code === "token_revoked") {
+    if (REFUSED_TOKEN.has(code)) {
       throw new StartupError(
-        `Slack refused SLACK_BOT_TOKEN (${code}). Copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions after installing the app, then start again.`,
+        `The bot cannot start: Slack refused SLACK_BOT_TOKEN (${code}). Copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions after installing the app to the workspace, put it in SLACK_BOT_TOKEN, then start again.`,
       );
     }
-    log.event("warn", "slack_check_failed", { check: "auth.test", error: code });
-    return;
+    throw new StartupError(
+      `The bot cannot start: Slack's Web API at ${config.slack.apiUrl} could not be reached (${code}). Check the network (proxy, firewall) and SLACK_API_URL, then start again.`,
+    );
   }
 
   const channel = config.approvalChannelId;
+  const unusable = (problem: string, fix: string) =>
+    log.event("warn", "approval_channel_unusable", {
+      channel,
+      problem,
+      fix,
+      effect: "Requests are recorded and wait; they are posted for approval once the channel works.",
+    });
   try {
     const info = await client.conversations.info({ channel });
     const c = info.channel;
+    const canPostUninvited = !c?.is_private && scopes?.includes("chat:write.public") !== false;
     if (c?.is_archived) {
-      log.event("warn", "approval_channel_unusable", {
-        channel,
-        fix: `The approval channel ${channel} is archived: unarchive it or set APPROVAL_CHANNEL_ID to another channel.`,
-      });
-    } else if (c && !c.is_member && (c.is_private || (scopes && !scopes.includes("chat:write.public")))) {
-      log.event("warn", "approval_channel_unusable", {
-        channel,
-        fix: `The bot is not a member of the approval channel ${channel}: invite it there (/invite @<bot>)${c.is_private ? "" : " or add the chat:write.public scope and reinstall"}.`,
-      });
+      unusable(
+        "is_archived",
+        `The approval channel ${channel} is archived: unarchive it, or set APPROVAL_CHANNEL_ID to another channel.`,
+      );
+    } else if (c && !c.is_member && !canPostUninvited) {
+      unusable(
+        "not_in_channel",
+        c.is_private
+          ? `The bot is not a member of the private approval channel ${channel}: invite it there (/invite @<bot name>).`
+          : `The bot is not a member of the approval channel ${channel}: invite it there (/invite @<bot name>), or add the chat:write.public scope and reinstall the app.`,
+      );
+    } else {
+      log.event("info", "approval_channel_ok", { channel, member: c?.is_member ?? null });
     }
   } catch (error) {
     const code = slackError(error);
-    const fix =
-      code === "channel_not_found"
-        ? `Slack cannot find the approval channel ${channel}: check APPROVAL_CHANNEL_ID, and for a private channel invite the bot.`
-        : code === "missing_scope"
-          ? "The bot lacks channels:read/groups:read to check the approval channel: reinstall the app from manifest.yml."
-          : `Could not check the approval channel ${channel} (${code}).`;
-    log.event("warn", "approval_channel_unusable", { channel, fix });
+    if (code === "channel_not_found") {
+      unusable(
+        code,
+        `Slack cannot find the approval channel ${channel}: check APPROVAL_CHANNEL_ID (the channel id, C…, from the channel's details); for a private channel, invite the bot first.`,
+      );
+    } else if (code === "missing_scope") {
+      unusable(
+        code,
+        "The bot lacks the channels:read / groups:read scopes needed to check the approval channel: reinstall the app from manifest.yml.",
+      );
+    } else {
+      unusable(code, `Could not check the approval channel ${channel} (${code}); it is checked again with each post.`);
+    }
   }
+  return identity;
 }

@@ -18,6 +18,8 @@ export interface IdentityFault {
   delayMs?: number;
   /** "before": close the connection without doing anything; "after-store": create the client, then close without answering. */
   drop?: "before" | "after-store";
+  /** With `status`: do the normal work first (a POST creates the client), then answer `status` instead. */
+  store?: boolean;
   times?: number;
 }
 
@@ -28,6 +30,8 @@ export interface IdentityCall {
   body: unknown;
   authorization: string | undefined;
   at: number;
+  /** The request's Content-Type header. */
+  contentType?: string | undefined;
 }
 
 type StoredClient = Record<string, unknown> & { Id: string };
@@ -61,10 +65,16 @@ export class IdentityStandIn {
   tenantId = TENANT_ID;
   /** Writes answer 405, as a regional host does. */
   regional = false;
+  /** Where discovery says the token endpoint is. */
+  tokenEndpointPath = "/identity/connect/token";
   private readonly faults: IdentityFault[] = [];
   private readonly revoked = new Set<string>();
   private server: Server | undefined;
   url = "";
+  /** Keep every call in `calls` (tests read them); a long benchmark turns this off to bound memory. */
+  recordCalls = true;
+  /** Told of each call as it arrives, before it is answered (benchmarks time arrivals with it). */
+  onCall: ((call: IdentityCall) => void) | undefined;
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -96,7 +106,7 @@ export class IdentityStandIn {
 
   private routeOf(method: string, path: string): IdentityCall["route"] {
     if (path === "/identity/.well-known/openid-configuration") return "discovery";
-    if (path === "/identity/connect/token") return "token";
+    if (path === this.tokenEndpointPath) return "token";
     const base = `/api/v1/Tenants/${this.tenantId}/AuthorizationCodeClients`;
     if (method === "POST" && path === base) return "POST clients";
     if (method === "GET" && path.startsWith(`${base}/`)) return "GET client";
@@ -111,7 +121,17 @@ export class IdentityStandIn {
     let body: unknown = raw;
     if ((req.headers["content-type"] ?? "").includes("json")) body = safeJson(raw);
     else if (route === "token") body = Object.fromEntries(new URLSearchParams(raw));
-    this.calls.push({ method, path, route, body, authorization: req.headers.authorization, at: Date.now() });
+    const call: IdentityCall = {
+      method,
+      path,
+      route,
+      body,
+      authorization: req.headers.authorization,
+      at: Date.now(),
+      contentType: req.headers["content-type"],
+    };
+    if (this.recordCalls) this.calls.push(call);
+    this.onCall?.(call);
 
     const fault = this.faults.find((f) => (f.route === route || f.route === "any") && (f.times ?? 1) > 0);
     if (fault) {
@@ -123,6 +143,7 @@ export class IdentityStandIn {
         return void req.socket.destroy();
       }
       if (fault.status) {
+        if (fault.store) this.answer(method, path, route, body, req);
         if (res.destroyed) return;
         res.writeHead(fault.status, {
           "Content-Type": fault.rawBody !== undefined ? "text/plain" : "application/json",
@@ -151,7 +172,7 @@ export class IdentityStandIn {
     if (route === "discovery") {
       return {
         status: 200,
-        body: { issuer: `${this.url}/identity`, token_endpoint: `${this.url}/identity/connect/token` },
+        body: { issuer: `${this.url}/identity`, token_endpoint: `${this.url}${this.tokenEndpointPath}` },
       };
     }
     if (route === "token") {

@@ -22,6 +22,8 @@ interface Fault {
   status?: number;
   retryAfterSeconds?: number;
   delayMs?: number;
+  /** Only calls whose `channel` argument is this (e.g. the approval channel, not DMs). */
+  channel?: string;
 }
 
 const JSON_FIELDS = new Set(["blocks", "attachments", "view", "metadata"]);
@@ -91,7 +93,7 @@ export class SlackStandIn {
   fail(
     method: string,
     error: string,
-    options: { times?: number; status?: number; retryAfterSeconds?: number; delayMs?: number } = {},
+    options: { times?: number; status?: number; retryAfterSeconds?: number; delayMs?: number; channel?: string } = {},
   ): void {
     this.faults.push({ method, error, times: options.times ?? 1, ...options });
   }
@@ -157,7 +159,9 @@ export class SlackStandIn {
     this.onCall?.(call);
     this.notify();
     if (this.latencyMs > 0) await sleep(this.latencyMs);
-    const fault = this.faults.find((f) => f.method === method && f.times > 0);
+    const fault = this.faults.find(
+      (f) => f.method === method && f.times > 0 && (f.channel === undefined || f.channel === args.channel),
+    );
     if (fault) {
       fault.times--;
       if (fault.delayMs) await sleep(fault.delayMs);

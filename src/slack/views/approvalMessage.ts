@@ -1,4 +1,4 @@
-import type { KnownBlock } from "@slack/types";
+import type { ActionsBlock, KnownBlock } from "@slack/types";
 import type { StoredError } from "../../db/schema.ts";
 import type { Request } from "../../requests/repository.ts";
 import { actions, button, context, divider, header, section } from "./blocks.ts";
@@ -29,7 +29,7 @@ export function statusLine(r: Request): string {
     case "creating":
       return `:white_check_mark: Approved${by}${when} · creating the client…`;
     case "created":
-      return `:white_check_mark: Approved${by}${when} · client created: \`${r.createdClientId ?? ""}\``;
+      return `:white_check_mark: Approved${by}${when} · client created ${slackDate(r.updatedAt)}: \`${r.createdClientId ?? ""}\``;
     case "failed":
       return `:warning: Approved${by}${when} · creating the client failed (attempt ${r.attempts})`;
     case "denied":
@@ -61,29 +61,35 @@ export function approvalMessage(r: Request, tenantLabel: string | undefined): Sl
     divider(),
   ];
   if (r.status === "failed" && r.lastError) blocks.push(section(errorText(r.lastError)));
+  if (r.status === "created" && r.createdClientId) blocks.push(section(`*Client Id*\n\`${r.createdClientId}\``));
   blocks.push(context(statusLine(r)));
   if (r.status === "pending") {
-    blocks.push(
-      actions(`decision:${id}`, [
-        button("Approve", ACTIONS.approve, id, {
-          style: "primary",
-          confirm: {
-            title: { type: "plain_text", text: "Create this client?" },
-            text: {
-              type: "mrkdwn",
-              text: `The client *${escapeMrkdwn(r.name).slice(0, 200)}* will be created in the tenant at once.`,
-            },
-            confirm: { type: "plain_text", text: "Approve and create" },
-            deny: { type: "plain_text", text: "Not yet" },
-          },
-        }),
-        button("Deny", ACTIONS.deny, id, { style: "danger" }),
-      ]),
-    );
+    blocks.push(decisionButtons(r, tenantLabel));
   } else if (r.status === "failed") {
     blocks.push(actions(`retry:${id}`, [button("Retry", ACTIONS.retry, id, { style: "primary" })]));
   }
   return { text: `${requestTitle(r)} — ${plainStatus(r)}`, blocks };
+}
+
+/** Approve (confirmed) and Deny: the same buttons in the approval channel and in App Home. */
+export function decisionButtons(r: Request, tenantLabel: string | undefined): ActionsBlock {
+  const id = String(r.id);
+  const where = tenantLabel ? `the tenant *${escapeMrkdwn(tenantLabel).slice(0, 100)}*` : "the tenant";
+  return actions(`decision:${id}`, [
+    button("Approve", ACTIONS.approve, id, {
+      style: "primary",
+      confirm: {
+        title: { type: "plain_text", text: "Create this client?" },
+        text: {
+          type: "mrkdwn",
+          text: `The client *${escapeMrkdwn(r.name).slice(0, 200)}* will be created in ${where} at once.`,
+        },
+        confirm: { type: "plain_text", text: "Approve and create" },
+        deny: { type: "plain_text", text: "Not yet" },
+      },
+    }),
+    button("Deny", ACTIONS.deny, id, { style: "danger" }),
+  ]);
 }
 
 export function plainStatus(r: Request): string {

@@ -1,7 +1,8 @@
+import type { AuditRow } from "../../db/schema.ts";
 import type { Request } from "../../requests/repository.ts";
 import { type SlackMessage, statusLine } from "./approvalMessage.ts";
-import { context, header, section } from "./blocks.ts";
-import { escapeMrkdwn, slackDate } from "./format.ts";
+import { context, header, listSections, section } from "./blocks.ts";
+import { clip, escapeMrkdwn, mention, slackDate } from "./format.ts";
 import { requestSummary, requestTitle } from "./requestSummary.ts";
 
 const STATUS_EMOJI: Record<Request["status"], string> = {
@@ -15,13 +16,21 @@ const STATUS_EMOJI: Record<Request["status"], string> = {
   expired: ":clock3:",
 };
 
-/** One line per request: number, name, status, client Id when created. */
+/** History entries shown with one request (the newest ones when there are more). */
+export const HISTORY_MAX = 20;
+
+/** One line per request: number, name, status, client Id when created, when it was asked. */
 export function requestLine(r: Request): string {
   const client = r.status === "created" && r.createdClientId ? ` · client Id \`${r.createdClientId}\`` : "";
   return `${STATUS_EMOJI[r.status]} *#${r.id}* ${escapeMrkdwn(r.name)} · ${r.status}${client} · ${slackDate(r.createdAt)}`;
 }
 
-export function requestList(requests: Request[], total: number): SlackMessage {
+/** `/create-auth-client status`: the caller's most recent requests, newest first. */
+export function requestList(
+  requests: Request[],
+  total: number,
+  tenantLabel: (tenant: string) => string | undefined = () => undefined,
+): SlackMessage {
   if (requests.length === 0) {
     return {
       text: "You have no requests yet. Type /create-auth-client to make one.",
@@ -29,18 +38,51 @@ export function requestList(requests: Request[], total: number): SlackMessage {
     };
   }
   const more = total > requests.length ? `Showing your ${requests.length} newest of ${total}. ` : "";
+  const lines = requests.map((r) => {
+    const label = tenantLabel(r.tenant);
+    return section(`${requestLine(r)}${label ? ` · ${escapeMrkdwn(label)}` : ""}`);
+  });
   return {
-    text: `Your ${requests.length} most recent requests`,
+    text: `Your ${requests.length === 1 ? "request" : `${requests.length} most recent requests`}: ${requests
+      .map((r) => `#${r.id} ${r.status}`)
+      .join(", ")}`,
     blocks: [
-      section(`*Your requests*\n${requests.map(requestLine).join("\n")}`),
-      context(`${more}\`/create-auth-client status <number>\` shows one in full.`),
+      section("*Your requests*"),
+      ...lines,
+      context(`${more}\`/create-auth-client status <number>\` shows one in full. All of them are in the Home tab.`),
     ],
   };
 }
 
-export function requestDetail(r: Request, tenantLabel: string | undefined): SlackMessage {
+function historyEntry(e: AuditRow): string {
+  const who = e.actor === "system" ? "the bot" : mention(e.actor);
+  const move = e.fromStatus ? `${e.fromStatus} → ${e.toStatus}` : `submitted (${e.toStatus})`;
+  const detail = e.detail ? ` · ${escapeMrkdwn(clip(e.detail, 300))}` : "";
+  return `${slackDate(e.at)} · ${move} · ${who}${detail}`;
+}
+
+/** `/create-auth-client status <number>`: one request in full, its status and its history. */
+export function requestDetail(r: Request, tenantLabel: string | undefined, history: AuditRow[] = []): SlackMessage {
+  const shown = history.slice(-HISTORY_MAX);
+  const clientId =
+    r.status === "created" && r.createdClientId ? [section(`*Client Id*\n\`\`\`${r.createdClientId}\`\`\``)] : [];
+  const historyBlocks =
+    shown.length === 0
+      ? []
+      : listSections(
+          history.length > shown.length ? `History (latest ${shown.length} of ${history.length})` : "History",
+          shown.map(historyEntry),
+          (line) => line,
+          "",
+        );
   return {
-    text: `${requestTitle(r)}: ${r.status}`,
-    blocks: [header(requestTitle(r)), ...requestSummary(r, tenantLabel), context(statusLine(r))],
+    text: `${requestTitle(r)}: ${r.status}${r.createdClientId && r.status === "created" ? ` · client Id ${r.createdClientId}` : ""}`,
+    blocks: [
+      header(requestTitle(r)),
+      context(statusLine(r)),
+      ...clientId,
+      ...requestSummary(r, tenantLabel),
+      ...historyBlocks,
+    ].slice(0, 50),
   };
 }

@@ -1,17 +1,22 @@
 import type { App } from "@slack/bolt";
+import { escapeMrkdwn } from "../../views/format.ts";
 import { helpText } from "../../views/help.ts";
 import { pendingLimitModal, requestModal } from "../../views/requestModal.ts";
 import { requestDetail, requestList } from "../../views/status.ts";
+import { RecentKeys } from "../deliveries.ts";
 import type { ListenerDeps } from "../deps.ts";
 
 export const COMMAND = "/create-auth-client";
 
 export function register(app: App, deps: ListenerDeps): void {
+  const triggers = new RecentKeys();
   app.command(COMMAND, async ({ command, ack, client, respond }) => {
     const [verb = "", ...rest] = command.text.trim().split(/\s+/);
     const word = verb.toLowerCase();
     if (word === "") {
       await ack();
+      // The same command delivered again (a retry, a redelivery) opened its modal already.
+      if (!triggers.firstTime(command.trigger_id)) return;
       // The trigger_id dies 3 s after the command: open the modal before anything else.
       const opened = await client.views.open({
         trigger_id: command.trigger_id,
@@ -35,18 +40,24 @@ export function register(app: App, deps: ListenerDeps): void {
 }
 
 async function statusReply(deps: ListenerDeps, userId: string, which: string | undefined) {
+  const repo = deps.service.repository;
   if (which === undefined) {
-    const recent = deps.service.repository.listByRequester(userId, STATUS_LIST_SIZE);
-    return requestList(recent, deps.service.repository.countByRequester(userId));
+    return requestList(repo.listByRequester(userId, STATUS_LIST_SIZE), repo.countByRequester(userId), deps.tenantLabel);
+  }
+  const shown = escapeMrkdwn(which.slice(0, 20));
+  if (!/^#?\d{1,12}$/.test(which)) {
+    return {
+      text: `\`${shown}\` is not a request number. Try \`${COMMAND} status 12\`, or \`${COMMAND} status\` for your list.`,
+    };
   }
   const id = Number(which.replace(/^#/, ""));
-  const request = Number.isInteger(id) && id > 0 ? deps.service.repository.get(id) : undefined;
-  const visible =
-    request && (request.requesterId === userId || (await deps.service.mayDecide(request, userId)) !== "not_approver");
+  const request = id > 0 ? repo.get(id) : undefined;
+  // Someone else's request is shown only to approvers; the answer does not tell "missing" from "not yours".
+  const visible = request && (request.requesterId === userId || (await deps.service.isApprover(userId)));
   if (!request || !visible) {
-    return { text: `I can't show request ${which.slice(0, 20)}: it doesn't exist, or it isn't yours to see.` };
+    return { text: `I can't show request ${shown}: it doesn't exist, or it isn't yours to see.` };
   }
-  return requestDetail(request, deps.tenantLabel(request.tenant));
+  return requestDetail(request, deps.tenantLabel(request.tenant), repo.auditOf(request.id));
 }
 
 const STATUS_LIST_SIZE = 10;

@@ -1,0 +1,689 @@
+/**
+ * The benchmark's core: starts the Slack and Identity API stand-ins, our app and the bare Bolt
+ * baseline (each its own process, on loopback), drives both with signed requests at several
+ * concurrencies, alternating between them, and returns the measurements. bench/run.ts is the
+ * command line around it; test/bench-smoke.test.ts runs its smoke mode.
+ */
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { join } from "node:path";
+import { IdentityStandIn } from "../test/support/identityStandIn.ts";
+import {
+  buttonClickPayload,
+  modalStateValues,
+  payloadBody,
+  slashCommandBody,
+  viewSubmissionPayload,
+} from "../test/support/slackRequests.ts";
+import { SlackStandIn } from "../test/support/slackStandIn.ts";
+import {
+  APPROVAL_CHANNEL,
+  APPROVER,
+  type BareFixtures,
+  bareFixtures,
+  FAKE,
+  formValues,
+  ORIGIN_CHANNEL,
+  REQUESTER_POOL,
+  requesterId,
+} from "./fixtures.ts";
+import { Arrivals, closedLoop, type LatencySummary, percentile, SlackSender, summarise } from "./load.ts";
+import { AppProcess, ENTRIES, type Memory, ROOT } from "./processes.ts";
+import { type SeedSummary, seedDatabase } from "./seed.ts";
+
+export const APPS = ["ours", "bare"] as const;
+export type AppKind = (typeof APPS)[number];
+
+export const METRICS = [
+  { id: "slash.ack", label: "slash command → ack" },
+  { id: "slash.open", label: "slash command → views.open arrives" },
+  { id: "submit.ack", label: "view submission → ack" },
+  { id: "submit.dm", label: "view submission → both messages posted" },
+  { id: "approve.ack", label: "approve click → ack" },
+  { id: "approve.update", label: "approve click → chat.update arrives" },
+  { id: "approve.post", label: "approve click → Identity API POST arrives" },
+] as const;
+export type MetricId = (typeof METRICS)[number]["id"];
+export const PHASES = ["slash", "submit", "approve"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface ScenarioSpec {
+  name: string;
+  /** Requests written into the database before our app starts (0: a fresh, empty file). */
+  seedRows: number;
+}
+
+export interface BenchOptions {
+  concurrencies: number[];
+  /** Operations per phase in one run, per concurrency (same order as `concurrencies`). */
+  counts: number[];
+  /** Runs per app and concurrency; the apps alternate run by run. */
+  runs: number;
+  /** Operations per phase in the unrecorded warm-up run of each app. */
+  warmupCount: number;
+  /** Operations per phase in the unrecorded burst before each measured run (at least the concurrency). */
+  preRunCount: number;
+  scenarios: ScenarioSpec[];
+  /** How long one operation may wait for the Slack or Identity API call it causes. */
+  opTimeoutMs: number;
+  /** Between phases, wait until the stand-ins have been idle this long (the app's follow-up work is done). */
+  quietMs: number;
+  /** Profile both apps with node --cpu-prof (profiles kept under the run's scratch directory). */
+  cpuProfile?: boolean;
+  /** Keep the scratch directory (logs, databases, profiles) even when everything went well. */
+  keepTmp?: boolean;
+  /** Write every measurement (app, run, metric, when, latency) to trace.csv in the scratch directory. */
+  trace?: boolean;
+  /** Where the scratch directory goes (default bench/tmp/). */
+  tmpRoot?: string;
+  /** Progress lines (default: none). */
+  progress?: (line: string) => void;
+}
+
+export interface MetricStats extends LatencySummary {
+  /** Operations per second over the runs (operations / phase wall time). */
+  rps: number;
+  /** p99 of each run, to show run-to-run spread. */
+  runP99: number[];
+}
+
+export interface AppLevelResult {
+  metrics: Partial<Record<MetricId, MetricStats>>;
+  expiredTriggers: number;
+  /** Requests posted for approval more than once (seen in the submission phase). */
+  duplicateApprovalPosts: number;
+  errors: number;
+  errorSamples: string[];
+  /** CPU time of the app's process per operation of each phase (follow-up work included), in ms. */
+  cpuMsPerOp: Record<Phase, number>;
+  /** Highest share of one core the benchmark's own process (load and stand-ins) used in a phase. */
+  driverBusyMax: number;
+  /** Calls to the stand-ins per operation of each phase, by method or route. */
+  callsPerOp: Record<Phase, Record<string, number>>;
+}
+
+export interface LevelResult {
+  concurrency: number;
+  countPerRun: number;
+  runs: number;
+  apps: Record<AppKind, AppLevelResult>;
+}
+
+export interface ScenarioResult {
+  name: string;
+  seed: SeedSummary | undefined;
+  memory: Record<AppKind, { afterStart: Memory | undefined; atEnd: Memory | undefined }>;
+  levels: LevelResult[];
+}
+
+export interface BenchResult {
+  environment: { cpus: number; cpuModel: string; node: string; platform: string; date: string };
+  options: Omit<BenchOptions, "progress" | "tmpRoot">;
+  scenarios: ScenarioResult[];
+  durationMs: number;
+  /** Where logs and profiles were kept (only when kept). */
+  keptTmp: string | undefined;
+}
+
+export function smokeOptions(): BenchOptions {
+  return {
+    concurrencies: [1, 4],
+    counts: [5, 8],
+    runs: 1,
+    warmupCount: 0,
+    preRunCount: 0,
+    scenarios: [{ name: "smoke: 300 requests in the database", seedRows: 300 }],
+    opTimeoutMs: 10_000,
+    quietMs: 100,
+  };
+}
+
+export function fullOptions(): BenchOptions {
+  return {
+    concurrencies: [1, 50, 200],
+    counts: [300, 800, 800],
+    runs: 3,
+    warmupCount: 300,
+    preRunCount: 50,
+    scenarios: [
+      { name: "empty database", seedRows: 0 },
+      { name: "100,000 requests in the database", seedRows: 100_000 },
+    ],
+    opTimeoutMs: 15_000,
+    quietMs: 250,
+  };
+}
+
+interface Approval {
+  ts: string;
+  /** The Approve button's value (the request number in our app). */
+  value: string;
+  /** The client name in the message, which the Identity API POST carries too. */
+  name: string | undefined;
+}
+
+interface RunResult {
+  samples: Partial<Record<MetricId, { values: number[]; durationMs: number }>>;
+  expiredTriggers: number;
+  duplicateApprovalPosts: number;
+  errors: string[];
+  /** CPU time of the app's process in each phase, follow-up work included. */
+  cpuMs: Partial<Record<Phase, number>>;
+  /** Share of one core the benchmark's own process (load and stand-ins) used in each phase. */
+  driverBusy: Partial<Record<Phase, number>>;
+  /** Calls the app made to the stand-ins in each phase (follow-up work included). */
+  calls: Partial<Record<Phase, Record<string, number>>>;
+  operations: Record<Phase, number>;
+}
+
+interface AppUnderTest {
+  kind: AppKind;
+  process: AppProcess;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const CLIENT_NAME = /Bench (r\d+-\d+)/;
+
+/** utime + stime of a process in ms (Linux /proc), undefined elsewhere. */
+function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields after the command: state is index 0, so utime (field 14) is index 11, stime index 12.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function approveValueOf(blocks: unknown, actionId: string): string | undefined {
+  if (!Array.isArray(blocks)) return undefined;
+  for (const block of blocks) {
+    const elements = (block as { elements?: unknown }).elements;
+    if (!Array.isArray(elements)) continue;
+    for (const e of elements) {
+      const element = e as { action_id?: unknown; value?: unknown };
+      if (element.action_id === actionId && typeof element.value === "string") return element.value;
+    }
+  }
+  return undefined;
+}
+
+class Bench {
+  readonly slack = new SlackStandIn();
+  readonly identity = new IdentityStandIn();
+  private readonly arrivals = new Arrivals();
+  private lastCallAt = 0;
+  private approvals: Approval[] | undefined;
+  private runSeq = 0;
+  private readonly senders = new Map<string, SlackSender>();
+  /** Calls the stand-ins received, by Web API method or Identity API route. */
+  private readonly calls = new Map<string, number>();
+
+  private count(what: string): void {
+    this.calls.set(what, (this.calls.get(what) ?? 0) + 1);
+  }
+  private slackUrl = "";
+  private identityUrl = "";
+
+  constructor(
+    private readonly fixtures: BareFixtures,
+    private readonly opTimeoutMs: number,
+    private readonly quietMs: number,
+    private readonly traceFile: string | undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    this.identity.clientId = FAKE.ocsClientId;
+    this.identity.clientSecret = FAKE.ocsClientSecret;
+    this.identity.tenantId = FAKE.tenantId;
+    this.slack.recordCalls = false;
+    this.identity.recordCalls = false;
+    this.slack.onCall = (call) => {
+      const at = performance.now();
+      this.lastCallAt = at;
+      this.count(call.method);
+      const { args } = call;
+      if (call.method === "views.open") this.arrivals.arrive(`open:${String(args.trigger_id)}`, at);
+      else if (call.method === "chat.update") this.arrivals.arrive(`update:${String(args.ts)}`, at);
+      else if (
+        call.method === "chat.postMessage" &&
+        typeof args.channel === "string" &&
+        args.channel.startsWith("U") &&
+        args.thread_ts === undefined &&
+        String(args.text).includes("waiting for approval")
+      ) {
+        this.arrivals.arrive(`dm:${args.channel}`, at);
+      }
+    };
+    this.slack.onAnswer = (call, answer) => {
+      const { args } = call;
+      if (
+        this.approvals &&
+        call.method === "chat.postMessage" &&
+        args.channel === APPROVAL_CHANNEL &&
+        args.thread_ts === undefined &&
+        typeof answer.ts === "string"
+      ) {
+        const named = CLIENT_NAME.exec(String(args.text)) ?? CLIENT_NAME.exec(JSON.stringify(args.blocks));
+        this.approvals.push({
+          ts: answer.ts,
+          value: approveValueOf(args.blocks, this.fixtures.approveAction) ?? "0",
+          name: named ? `Bench ${named[1]}` : undefined,
+        });
+      }
+    };
+    this.identity.onCall = (call) => {
+      const at = performance.now();
+      this.lastCallAt = at;
+      this.count(`Identity ${call.route}`);
+      if (call.route !== "POST clients") return;
+      const name = (call.body as { Name?: unknown } | undefined)?.Name;
+      if (typeof name === "string") this.arrivals.arrive(`post:${name}`, at);
+    };
+    this.slackUrl = await this.slack.start();
+    this.identityUrl = await this.identity.start();
+  }
+
+  /**
+   * The connections to an app at one concurrency, kept from run to run (as Slack keeps its
+   * connections open), so a run does not start with a burst of new connections.
+   */
+  private senderFor(app: AppUnderTest, concurrency: number): SlackSender {
+    const key = `${app.process.port}:${concurrency}`;
+    let sender = this.senders.get(key);
+    if (!sender) {
+      sender = new SlackSender(app.process.port, FAKE.signingSecret, concurrency);
+      this.senders.set(key, sender);
+    }
+    return sender;
+  }
+
+  closeSenders(): void {
+    for (const sender of this.senders.values()) sender.close();
+    this.senders.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.closeSenders();
+    await this.slack.stop();
+    await this.identity.stop();
+  }
+
+  oursEnv(databasePath: string): Record<string, string> {
+    return {
+      SLACK_BOT_TOKEN: FAKE.botToken,
+      SLACK_SIGNING_SECRET: FAKE.signingSecret,
+      SLACK_APP_TOKEN: "",
+      SLACK_API_URL: this.slackUrl,
+      DATABASE_PATH: databasePath,
+      OCS_TENANTS: "",
+      OCS_URL: this.identityUrl,
+      OCS_TENANT_ID: FAKE.tenantId,
+      OCS_CLIENT_ID: FAKE.ocsClientId,
+      OCS_CLIENT_SECRET: FAKE.ocsClientSecret,
+      APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
+      APPROVER_USER_IDS: APPROVER.id,
+      APPROVER_USERGROUP_ID: "",
+      LOG_LEVEL: "info",
+    };
+  }
+
+  bareEnv(fixturesPath: string): Record<string, string> {
+    return {
+      SLACK_BOT_TOKEN: FAKE.botToken,
+      SLACK_SIGNING_SECRET: FAKE.signingSecret,
+      SLACK_API_URL: this.slackUrl,
+      BENCH_FIXTURES: fixturesPath,
+    };
+  }
+
+  /** Waits until neither stand-in has been called for a moment: the app finished its follow-up work. */
+  async quiesce(maxMs = 30_000): Promise<void> {
+    const deadline = performance.now() + maxMs;
+    while (performance.now() - this.lastCallAt < this.quietMs && performance.now() < deadline) await sleep(20);
+  }
+
+  /** One run: `count` slash commands, then `count` submissions, then an approve click on each request made. */
+  async run(app: AppUnderTest, concurrency: number, count: number): Promise<RunResult> {
+    if (count > REQUESTER_POOL) throw new Error(`At most ${REQUESTER_POOL} operations per run`);
+    const tag = `r${++this.runSeq}`;
+    const timeout = this.opTimeoutMs;
+    const fx = this.fixtures;
+    const sender = this.senderFor(app, concurrency);
+    const errors: string[] = [];
+    const samples: RunResult["samples"] = {};
+    const runStart = performance.now();
+    const trace: string[] = [];
+    const record = (metric: MetricId, value: number) => {
+      samples[metric] ??= { values: [], durationMs: 0 };
+      samples[metric].values.push(value);
+      if (this.traceFile)
+        trace.push(
+          `${app.kind},${tag},${concurrency},${metric},${(performance.now() - runStart).toFixed(1)},${value.toFixed(2)}`,
+        );
+    };
+    const duration = (metrics: MetricId[], ms: number) => {
+      for (const m of metrics) {
+        samples[m] ??= { values: [], durationMs: 0 };
+        samples[m].durationMs = ms;
+      }
+    };
+    const person = (i: number) => ({ id: requesterId(i), name: `requester-${i}` });
+    await this.quiesce();
+    const cpuMs: Partial<Record<Phase, number>> = {};
+    const driverBusy: Partial<Record<Phase, number>> = {};
+    const calls: Partial<Record<Phase, Record<string, number>>> = {};
+    let callsMark = new Map(this.calls);
+    let cpuMark = cpuMsOf(app.process.pid);
+    let driverMark = { cpu: process.cpuUsage(), at: performance.now() };
+    const cpuPhase = (phase: Phase) => {
+      const now = cpuMsOf(app.process.pid);
+      if (now !== undefined && cpuMark !== undefined) cpuMs[phase] = now - cpuMark;
+      cpuMark = now;
+      const used = process.cpuUsage(driverMark.cpu);
+      const at = performance.now();
+      driverBusy[phase] = (used.user + used.system) / 1000 / (at - driverMark.at);
+      driverMark = { cpu: process.cpuUsage(), at };
+      const made: Record<string, number> = {};
+      for (const [what, n] of this.calls)
+        if (n > (callsMark.get(what) ?? 0)) made[what] = n - (callsMark.get(what) ?? 0);
+      calls[phase] = made;
+      callsMark = new Map(this.calls);
+    };
+
+    // 1. Slash commands: ack, then the modal must be open within the trigger's 3 s.
+    const expiredBefore = this.slack.expiredTriggers;
+    const slash = await closedLoop(count, concurrency, async (i) => {
+      const trigger = this.slack.issueTrigger();
+      const opened = this.arrivals.expect(`open:${trigger}`, timeout);
+      const body = slashCommandBody(person(i), {
+        channelId: ORIGIN_CHANNEL,
+        triggerId: trigger,
+        responseUrl: this.slack.responseUrl(),
+      });
+      const t0 = performance.now();
+      const answer = await sender.post(body, timeout);
+      if (answer.status === 200) record("slash.ack", performance.now() - t0);
+      else errors.push(`slash command answered ${answer.status} ${answer.text.slice(0, 120)}`);
+      const at = await opened;
+      if (at === undefined) errors.push("views.open did not arrive");
+      else record("slash.open", at - t0);
+    });
+    duration(["slash.ack", "slash.open"], slash.finishedAt - slash.startedAt);
+    const expiredTriggers = this.slack.expiredTriggers - expiredBefore;
+    await this.quiesce();
+    cpuPhase("slash");
+
+    // 2. Valid submissions: ack (our app records the request first), then the approval post and the DM.
+    const approvals: Approval[] = [];
+    this.approvals = approvals;
+    const submit = await closedLoop(count, concurrency, async (i) => {
+      const user = person(i);
+      const posted = this.arrivals.expect(`dm:${user.id}`, timeout);
+      const payload = viewSubmissionPayload(user, {
+        id: `VB${tag.toUpperCase()}X${i}`,
+        callbackId: fx.viewCallback,
+        privateMetadata: JSON.stringify({ channelId: ORIGIN_CHANNEL }),
+        values: modalStateValues(formValues(`Bench ${tag}-${i}`)),
+      });
+      // Slack sends the modal's blocks with its state; so do we.
+      const body = payloadBody({ ...payload, view: { ...payload.view, blocks: fx.modal.blocks } });
+      const t0 = performance.now();
+      const answer = await sender.post(body, timeout);
+      if (answer.status === 200 && answer.text === "") record("submit.ack", performance.now() - t0);
+      else errors.push(`submission answered ${answer.status} ${answer.text.slice(0, 120)}`);
+      const at = await posted;
+      if (at === undefined) errors.push("the requester's DM did not arrive");
+      else record("submit.dm", at - t0);
+    });
+    duration(["submit.ack", "submit.dm"], submit.finishedAt - submit.startedAt);
+    await this.quiesce();
+    cpuPhase("submit");
+    this.approvals = undefined;
+    // Our app numbers its requests: a second approval post of the same request is a duplicate.
+    const seen = new Set<string>();
+    const targets = approvals.filter((a) => {
+      const key = app.kind === "ours" ? a.value : a.ts;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    const duplicateApprovalPosts = approvals.length - targets.length;
+    if (targets.length !== count)
+      errors.push(`${targets.length} requests posted for approval after ${count} submissions`);
+
+    // 3. Approve clicks, one per request just made: ack, the message edit, and (ours) the creation call.
+    const creations: Promise<void>[] = [];
+    let lastCreation = 0;
+    const approve = await closedLoop(targets.length, concurrency, async (i) => {
+      const target = targets[i];
+      if (!target) return;
+      const updated = this.arrivals.expect(`update:${target.ts}`, timeout);
+      const created =
+        app.kind === "ours" && target.name ? this.arrivals.expect(`post:${target.name}`, timeout) : undefined;
+      if (app.kind === "ours" && !target.name) errors.push("approval post without the client's name");
+      const click = buttonClickPayload(APPROVER, {
+        actionId: fx.approveAction,
+        value: target.value,
+        channelId: APPROVAL_CHANNEL,
+        messageTs: target.ts,
+        triggerId: this.slack.issueTrigger(),
+        responseUrl: this.slack.responseUrl(),
+        blockId: `decision:${target.value}`,
+      });
+      // Slack sends the clicked message, blocks included.
+      const body = payloadBody({ ...click, message: { ...click.message, blocks: fx.approval.blocks } });
+      const t0 = performance.now();
+      if (created) {
+        creations.push(
+          created.then((at) => {
+            if (at === undefined) errors.push("the Identity API POST did not arrive");
+            else {
+              record("approve.post", at - t0);
+              lastCreation = Math.max(lastCreation, at);
+            }
+          }),
+        );
+      }
+      const answer = await sender.post(body, timeout);
+      if (answer.status === 200) record("approve.ack", performance.now() - t0);
+      else errors.push(`approve click answered ${answer.status} ${answer.text.slice(0, 120)}`);
+      const at = await updated;
+      if (at === undefined) errors.push("chat.update did not arrive");
+      else record("approve.update", at - t0);
+    });
+    await Promise.all(creations);
+    duration(["approve.ack", "approve.update"], approve.finishedAt - approve.startedAt);
+    if (app.kind === "ours") duration(["approve.post"], Math.max(lastCreation, approve.finishedAt) - approve.startedAt);
+    await this.quiesce();
+    cpuPhase("approve");
+    if (this.traceFile) appendFileSync(this.traceFile, `${trace.join("\n")}\n`);
+    return {
+      samples,
+      expiredTriggers,
+      duplicateApprovalPosts,
+      errors,
+      cpuMs,
+      driverBusy,
+      calls,
+      operations: { slash: count, submit: count, approve: targets.length },
+    };
+  }
+}
+
+function aggregate(runs: RunResult[]): AppLevelResult {
+  const metrics: Partial<Record<MetricId, MetricStats>> = {};
+  for (const { id } of METRICS) {
+    const perRun = runs
+      .map((r) => r.samples[id])
+      .filter((s): s is { values: number[]; durationMs: number } => s !== undefined && s.values.length > 0);
+    if (perRun.length === 0) continue;
+    const all = perRun.flatMap((s) => s.values);
+    const totalMs = perRun.reduce((sum, s) => sum + s.durationMs, 0);
+    metrics[id] = {
+      ...summarise(all),
+      rps: totalMs > 0 ? (all.length / totalMs) * 1000 : Number.NaN,
+      runP99: perRun.map((s) =>
+        percentile(
+          [...s.values].sort((a, b) => a - b),
+          0.99,
+        ),
+      ),
+    };
+  }
+  const errors = runs.flatMap((r) => r.errors);
+  const cpuMsPerOp = {} as Record<Phase, number>;
+  const callsPerOp = {} as Record<Phase, Record<string, number>>;
+  for (const phase of PHASES) {
+    const perOp: Record<string, number> = {};
+    const total = runs.reduce((sum, r) => sum + r.operations[phase], 0);
+    for (const r of runs) {
+      for (const [what, n] of Object.entries(r.calls[phase] ?? {})) perOp[what] = (perOp[what] ?? 0) + n / total;
+    }
+    callsPerOp[phase] = perOp;
+    const spent = runs.map((r) => r.cpuMs[phase]);
+    const operations = runs.reduce((sum, r) => sum + r.operations[phase], 0);
+    cpuMsPerOp[phase] = spent.every((c) => c !== undefined)
+      ? spent.reduce((sum: number, c) => sum + (c ?? 0), 0) / operations
+      : Number.NaN;
+  }
+  return {
+    metrics,
+    expiredTriggers: runs.reduce((sum, r) => sum + r.expiredTriggers, 0),
+    duplicateApprovalPosts: runs.reduce((sum, r) => sum + r.duplicateApprovalPosts, 0),
+    errors: errors.length,
+    errorSamples: [...new Set(errors)].slice(0, 5),
+    cpuMsPerOp,
+    callsPerOp,
+    driverBusyMax: Math.max(...runs.flatMap((r) => Object.values(r.driverBusy))),
+  };
+}
+
+function describeRun(r: RunResult): string {
+  const p99 = (m: MetricId) => {
+    const s = r.samples[m];
+    return s && s.values.length > 0
+      ? percentile(
+          [...s.values].sort((a, b) => a - b),
+          0.99,
+        ).toFixed(1)
+      : "–";
+  };
+  return `p99 ms: slash ack ${p99("slash.ack")}, open ${p99("slash.open")}, submit ack ${p99("submit.ack")}, approve ack ${p99("approve.ack")}, update ${p99("approve.update")}${r.errors.length ? `, ${r.errors.length} errors` : ""}`;
+}
+
+/** Runs the whole benchmark described by `options` and returns its measurements. */
+export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
+  const started = performance.now();
+  const progress = options.progress ?? (() => {});
+  if (options.counts.length !== options.concurrencies.length) throw new Error("One count per concurrency");
+  const tmpRoot = options.tmpRoot ?? join(ROOT, "bench", "tmp");
+  const dir = join(tmpRoot, `run-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const fixtures = bareFixtures();
+  const fixturesPath = join(dir, "bare-fixtures.json");
+  writeFileSync(fixturesPath, JSON.stringify(fixtures));
+  const traceFile = options.trace ? join(dir, "trace.csv") : undefined;
+  if (traceFile) writeFileSync(traceFile, "app,run,concurrency,metric,at_ms,latency_ms\n");
+  const bench = new Bench(fixtures, options.opTimeoutMs, options.quietMs, traceFile);
+  await bench.start();
+  const scenarios: ScenarioResult[] = [];
+  let failed = true;
+  try {
+    for (const [s, scenario] of options.scenarios.entries()) {
+      const databasePath = join(dir, `ours-${s}.sqlite`);
+      let seed: SeedSummary | undefined;
+      if (scenario.seedRows > 0) {
+        seed = seedDatabase(databasePath, scenario.seedRows);
+        progress(
+          `[${scenario.name}] seeded ${seed.requests} requests, ${seed.auditEvents} audit rows in ${Math.round(seed.ms)} ms`,
+        );
+      }
+      const start = (kind: AppKind) =>
+        AppProcess.start({
+          name: kind === "ours" ? "our app" : "bare Bolt app",
+          entry: ENTRIES[kind],
+          env: kind === "ours" ? bench.oursEnv(databasePath) : bench.bareEnv(fixturesPath),
+          logFile: join(dir, `${kind}-${s}.log`),
+          cwd: dir,
+          cpuProfileDir: options.cpuProfile ? join(dir, `profiles-${kind}-${s}`) : undefined,
+        });
+      const apps: AppUnderTest[] = [];
+      try {
+        const booting = performance.now();
+        const started = await Promise.allSettled(APPS.map(async (kind) => ({ kind, process: await start(kind) })));
+        for (const s of started) if (s.status === "fulfilled") apps.push(s.value);
+        const failure = started.find((s) => s.status === "rejected");
+        if (failure) throw failure.reason;
+        progress(`[${scenario.name}] both apps started in ${Math.round(performance.now() - booting)} ms`);
+        const memory = {} as ScenarioResult["memory"];
+        for (const app of apps) memory[app.kind] = { afterStart: app.process.memory(), atEnd: undefined };
+        const warming = performance.now();
+        for (const app of options.warmupCount > 0 ? apps : []) {
+          const warm = await bench.run(app, Math.min(20, options.warmupCount), options.warmupCount);
+          if (warm.errors.length > 0) throw new Error(`${app.kind} failed its warm-up: ${warm.errors[0]}`);
+        }
+        progress(`[${scenario.name}] warm-up done in ${Math.round(performance.now() - warming)} ms`);
+        const levels: LevelResult[] = [];
+        for (const [l, concurrency] of options.concurrencies.entries()) {
+          const count = options.counts[l] ?? 0;
+          const results: Record<AppKind, RunResult[]> = { ours: [], bare: [] };
+          for (let r = 0; r < options.runs; r++) {
+            const order = r % 2 === 0 ? apps : [...apps].reverse();
+            for (const app of order) {
+              // The app sat idle through the other app's run: wake it (connections, caches, pages)
+              // with a short unrecorded burst first, so the run measures the app, not its wake-up.
+              if (options.preRunCount > 0) {
+                await bench.run(app, concurrency, Math.min(count, Math.max(options.preRunCount, concurrency)));
+              }
+              const t0 = performance.now();
+              const result = await bench.run(app, concurrency, count);
+              results[app.kind].push(result);
+              progress(
+                `[${scenario.name} · c=${concurrency} · run ${r + 1}/${options.runs}] ${app.kind.padEnd(4)} ${describeRun(result)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+              );
+            }
+          }
+          levels.push({
+            concurrency,
+            countPerRun: count,
+            runs: options.runs,
+            apps: { ours: aggregate(results.ours), bare: aggregate(results.bare) },
+          });
+        }
+        for (const app of apps) memory[app.kind].atEnd = app.process.memory();
+        scenarios.push({ name: scenario.name, seed, memory, levels });
+      } finally {
+        bench.closeSenders();
+        const stopping = performance.now();
+        for (const app of apps) await app.process.stop();
+        progress(`[${scenario.name}] both apps stopped in ${Math.round(performance.now() - stopping)} ms`);
+      }
+      rmSync(databasePath, { force: true });
+      rmSync(`${databasePath}-wal`, { force: true });
+      rmSync(`${databasePath}-shm`, { force: true });
+    }
+    failed = false;
+  } finally {
+    await bench.stop();
+    if (failed) progress(`Logs of the apps are kept in ${dir}`);
+  }
+  const keep = options.keepTmp || options.cpuProfile || options.trace;
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+  const { progress: _progress, tmpRoot: _tmpRoot, ...recorded } = options;
+  return {
+    environment: {
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      date: new Date().toISOString(),
+    },
+    options: recorded,
+    scenarios,
+    durationMs: performance.now() - started,
+    keptTmp: keep ? dir : undefined,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * What both apps under test are given: fake credentials, ids, the form a benchmark user submits,
+ * and the Slack payloads (modal, messages) the bare Bolt baseline sends. The payloads come from
+ * the real view builders, so the baseline sends exactly as much as our app does.
+ */
+import type { ModalView } from "@slack/types";
+import { openDatabase } from "../src/db/connection.ts";
+import { type RequestForm, validateRequestForm } from "../src/requests/form.ts";
+import { type Request, RequestRepository } from "../src/requests/repository.ts";
+import { ACTIONS, approvalMessage, type SlackMessage } from "../src/slack/views/approvalMessage.ts";
+import { requesterMessage } from "../src/slack/views/outcomeMessages.ts";
+import { REQUEST_MODAL_CALLBACK, requestModal } from "../src/slack/views/requestModal.ts";
+import type { FormValues } from "../test/support/slackRequests.ts";
+
+/** Obviously fake values: nothing here is a credential of any real workspace or tenant. */
+export const FAKE = {
+  botToken: "xoxb-0000000000-0000000000-benchmarkfaketoken",
+  signingSecret: "benchmark-fake-signing-secret-0000",
+  tenantId: "00000000-0000-4000-8000-00000000be0c",
+  ocsClientId: "benchmark-fake-client",
+  ocsClientSecret: "benchmark-fake-client-secret-0000",
+} as const;
+
+export const APPROVAL_CHANNEL = "C0BENCHAPPROVALS";
+export const ORIGIN_CHANNEL = "C0BENCHORIGIN";
+export const APPROVER = { id: "U0BENCHAPPROVER", name: "bench-approver" } as const;
+export const COMMAND = "/create-auth-client";
+export const REQUEST_TTL_MS = 72 * 3_600_000;
+
+/** Requesters the benchmark plays (and seeds history for): ids U0R00000 … */
+export const REQUESTER_POOL = 5000;
+export function requesterId(n: number): string {
+  return `U0R${String(n % REQUESTER_POOL).padStart(5, "0")}`;
+}
+
+/** A realistic, valid submission; `name` makes each one recognisable in what the app sends. */
+export function formValues(name: string): FormValues {
+  return {
+    name,
+    redirectUris:
+      "https://dashboard.example.com/callback\nhttps://dashboard.example.com/silent-renew\nhttp://localhost:5173/callback",
+    postLogoutRedirectUris: "https://dashboard.example.com/",
+    allowedCorsOrigins: "https://dashboard.example.com",
+    accessTokenLifetime: "1800",
+    justification:
+      "The plant dashboard team needs sign-in for the new production site; the client is used by the web front end only.",
+  };
+}
+
+/** The form as the app stores it (through the app's own validation, so the two cannot drift). */
+export function parsedForm(name: string): RequestForm {
+  const result = validateRequestForm(formValues(name), ["default"]);
+  if (!result.ok) throw new Error(`The benchmark form is invalid: ${JSON.stringify(result.errors)}`);
+  return result.value;
+}
+
+/**
+ * A pending request and the same request approved, exactly as the app stores them: recorded
+ * through the app's own repository in a throw-away in-memory database.
+ */
+export function sampleRequests(): { pending: Request; approved: Request } {
+  const database = openDatabase(":memory:");
+  try {
+    const repo = new RequestRepository(database.db);
+    const { request } = repo.record(
+      {
+        form: parsedForm("Bench sample-00000"),
+        requesterId: requesterId(1),
+        originChannelId: ORIGIN_CHANNEL,
+        submissionKey: "VSAMPLE",
+      },
+      REQUEST_TTL_MS,
+      24 * 3_600_000,
+    );
+    repo.setApprovalMessage(request.id, APPROVAL_CHANNEL, "1700000000.000001");
+    const pending = repo.get(request.id);
+    const approved = repo.transition({
+      id: request.id,
+      from: ["pending"],
+      to: "approved",
+      actor: APPROVER.id,
+      set: { decidedBy: APPROVER.id, decidedAt: Date.now() },
+    });
+    if (!pending || !approved) throw new Error("Could not build the sample request");
+    return { pending, approved };
+  } finally {
+    database.close();
+  }
+}
+
+/** Everything the bare Bolt app needs, handed over as one JSON file so it loads none of our modules. */
+export interface BareFixtures {
+  command: string;
+  viewCallback: string;
+  approveAction: string;
+  approvalChannel: string;
+  modal: ModalView;
+  approval: SlackMessage;
+  dm: SlackMessage;
+  approved: SlackMessage;
+}
+
+export function bareFixtures(): BareFixtures {
+  const { pending, approved } = sampleRequests();
+  return {
+    command: COMMAND,
+    viewCallback: REQUEST_MODAL_CALLBACK,
+    approveAction: ACTIONS.approve,
+    approvalChannel: APPROVAL_CHANNEL,
+    modal: requestModal([{ name: "default", label: "default" }], { channelId: ORIGIN_CHANNEL }),
+    approval: approvalMessage(pending, undefined),
+    dm: requesterMessage(pending, "recorded", {
+      approvalChannelId: APPROVAL_CHANNEL,
+      tenantLabel: undefined,
+      requestTtlMs: REQUEST_TTL_MS,
+    }),
+    approved: approvalMessage(approved, undefined),
+  };
+}

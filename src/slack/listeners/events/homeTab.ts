@@ -1,0 +1,140 @@
+import type { HomeView } from "@slack/types";
+import type { WebClient } from "@slack/web-api";
+import type { RequestStatus } from "../../../db/schema.ts";
+import type { Request } from "../../../requests/repository.ts";
+import { HOME_PAGE_SIZE, HOME_WAITING_SIZE, type HomeCursor, homeView } from "../../views/home.ts";
+import type { ListenerDeps } from "../deps.ts";
+
+export interface HomeTabOptions {
+  /** How long after opening the tab someone counts as looking at it (their Home follows changes). */
+  watchMs?: number;
+  /** At most this many people's Homes are kept up to date at once (the most recent viewers). */
+  maxWatchers?: number;
+}
+
+interface Watcher {
+  cursor: HomeCursor;
+  approver: boolean;
+  seenAt: number;
+}
+
+/** A change into or out of these statuses changes someone's "Waiting for you". */
+const WAITING_CHANGES: ReadonlySet<RequestStatus> = new Set(["pending", "approved", "denied", "cancelled", "expired"]);
+
+/**
+ * Publishes App Home tabs and keeps those of recent viewers current: after a request changes,
+ * its requester's Home and the approvers' Homes are re-published if they opened the tab lately.
+ * At most one publish per person runs at a time; changes arriving meanwhile cause one more.
+ */
+export class HomeTab {
+  private readonly watchers = new Map<string, Watcher>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly rerun = new Set<string>();
+  private stopped = false;
+  private readonly watchMs: number;
+  private readonly maxWatchers: number;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly deps: Pick<ListenerDeps, "service" | "log" | "approvalChannelId" | "tenantLabel">,
+    options: HomeTabOptions = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.watchMs = options.watchMs ?? 15 * 60_000;
+    this.maxWatchers = options.maxWatchers ?? 200;
+  }
+
+  /** The Home view for one person (database reads only; no Slack call). */
+  async build(userId: string, cursor: HomeCursor, notice?: string): Promise<{ view: HomeView; approver: boolean }> {
+    const { service } = this.deps;
+    const repo = service.repository;
+    const approver = await service.isApprover(userId);
+    const page = repo.pageByRequester(userId, cursor, HOME_PAGE_SIZE);
+    const excluded = service.allowsSelfApproval ? undefined : userId;
+    const view = homeView({
+      mine: page.rows,
+      mineTotal: repo.countByRequester(userId),
+      hasNewer: page.hasNewer,
+      hasOlder: page.hasOlder,
+      cursor,
+      waiting: approver
+        ? {
+            requests: repo.listPendingNotBy(excluded, HOME_WAITING_SIZE),
+            total: repo.countPendingNotBy(excluded),
+          }
+        : undefined,
+      approvalChannelId: this.deps.approvalChannelId,
+      tenantLabel: this.deps.tenantLabel,
+      notice,
+    });
+    return { view, approver };
+  }
+
+  /** Publishes `userId`'s Home at `cursor` (with an optional note): they are looking at it now. */
+  publish(userId: string, cursor: HomeCursor = {}, notice?: string): Promise<void> {
+    return this.render(userId, cursor, notice, true);
+  }
+
+  private async render(userId: string, cursor: HomeCursor, notice: string | undefined, seen: boolean): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const { view, approver } = await this.build(userId, cursor, notice);
+      const seenAt = seen ? this.now() : (this.watchers.get(userId)?.seenAt ?? this.now());
+      this.watch(userId, { cursor, approver, seenAt });
+      await this.client.views.publish({ user_id: userId, view });
+    } catch (error) {
+      this.deps.log.event("warn", "home_publish_failed", {
+        user: userId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /** Re-publishes `userId`'s Home as it last was (or at `cursor`), coalescing concurrent refreshes. */
+  refresh(userId: string, cursor?: HomeCursor): Promise<void> {
+    const known = this.watchers.get(userId);
+    if (cursor) this.watch(userId, { cursor, approver: known?.approver ?? false, seenAt: this.now() });
+    const running = this.running.get(userId);
+    if (running) {
+      this.rerun.add(userId);
+      return running;
+    }
+    const run = this.render(userId, this.watchers.get(userId)?.cursor ?? {}, undefined, false).finally(() => {
+      this.running.delete(userId);
+      if (this.rerun.delete(userId)) void this.refresh(userId);
+    });
+    this.running.set(userId, run);
+    return run;
+  }
+
+  /** Called after any request changed: refreshes the Homes that show it to someone looking. */
+  requestChanged(request: Request): void {
+    if (this.stopped) return;
+    const now = this.now();
+    for (const [userId, watcher] of this.watchers) {
+      if (now - watcher.seenAt > this.watchMs) {
+        this.watchers.delete(userId);
+        continue;
+      }
+      if (userId === request.requesterId || (watcher.approver && WAITING_CHANGES.has(request.status))) {
+        void this.refresh(userId);
+      }
+    }
+  }
+
+  /** Stops publishing (the app is stopping); waits for publishes under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private watch(userId: string, watcher: Watcher): void {
+    this.watchers.delete(userId);
+    this.watchers.set(userId, watcher);
+    while (this.watchers.size > this.maxWatchers) {
+      const oldest = this.watchers.keys().next().value;
+      if (oldest === undefined) break;
+      this.watchers.delete(oldest);
+    }
+  }
+}

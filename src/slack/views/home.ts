@@ -1,0 +1,135 @@
+import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
+import { z } from "zod";
+import type { Request } from "../../requests/repository.ts";
+import { ACTIONS, decisionButtons } from "./approvalMessage.ts";
+import { actions, button, context, divider, header, LIMITS, section } from "./blocks.ts";
+import { channelLink, clip, escapeMrkdwn, mention, plural, slackDate } from "./format.ts";
+import { requestLine } from "./status.ts";
+
+export const HOME_ACTIONS = {
+  /** "Next page": older requests. */
+  older: "home_page_older",
+  /** "Previous page": newer requests. */
+  newer: "home_page_newer",
+} as const;
+
+/** A Home view whose blocks are all known Block Kit blocks. */
+export type HomeTabView = Omit<HomeView, "blocks"> & { blocks: KnownBlock[] };
+
+/** Slack's cap on blocks in a Home tab. */
+export const HOME_MAX_BLOCKS = 100;
+/** Requests per "My requests" page and pending requests shown under "Waiting for you". */
+export const HOME_PAGE_SIZE = 10;
+export const HOME_WAITING_SIZE = 10;
+
+/** Where the "My requests" page starts: older than `before`, newer than `after`, or the newest. */
+export interface HomeCursor {
+  before?: number | undefined;
+  after?: number | undefined;
+}
+
+export interface HomeData {
+  /** This page of the viewer's own requests, newest first. */
+  mine: Request[];
+  mineTotal: number;
+  hasNewer: boolean;
+  hasOlder: boolean;
+  cursor: HomeCursor;
+  /** Present for approvers only: the oldest pending requests they may decide on. */
+  waiting?: { requests: Request[]; total: number } | undefined;
+  approvalChannelId: string;
+  tenantLabel: (tenant: string) => string | undefined;
+  /** A one-off note at the top, e.g. why a click from this tab changed nothing. */
+  notice?: string | undefined;
+}
+
+const cursorSchema = z
+  .object({
+    before: z.number().int().positive().optional(),
+    after: z.number().int().positive().optional(),
+  })
+  .refine((c) => c.before === undefined || c.after === undefined);
+
+/** Reads a cursor from a button value or the view's private_metadata; anything unreadable is the first page. */
+export function parseHomeCursor(text: string | undefined): HomeCursor {
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(text ?? "{}"));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+function waitingItem(r: Request, tenantLabel: string | undefined): KnownBlock[] {
+  const urls = r.redirectUris.map((u) => `\`${escapeMrkdwn(u).replace(/`/g, "'")}\``).join(", ");
+  const tenant = tenantLabel ? ` · tenant *${escapeMrkdwn(tenantLabel)}*` : "";
+  const justification = clip(escapeMrkdwn(r.justification), 500)
+    .split("\n")
+    .map((line) => `>${line}`)
+    .join("\n");
+  const text = [
+    `*#${r.id} ${escapeMrkdwn(r.name)}* · from ${mention(r.requesterId)}${tenant} · expires ${slackDate(r.expiresAt)}`,
+    `Redirect URLs: ${urls}`,
+    justification,
+  ].join("\n");
+  return [section(clip(text, LIMITS.sectionText)), decisionButtons(r, tenantLabel)];
+}
+
+function mineItem(r: Request, tenantLabel: string | undefined): SectionBlock {
+  const tenant = tenantLabel ? ` · ${escapeMrkdwn(tenantLabel)}` : "";
+  const block = section(`${requestLine(r)}${tenant}`);
+  if (r.status !== "pending") return block;
+  return { ...block, accessory: button("Cancel", ACTIONS.cancel, String(r.id)) };
+}
+
+/**
+ * The App Home tab: for approvers, what waits for them (with the same Approve / Deny buttons as
+ * the approval channel); for everyone, their own requests, newest first, a page at a time.
+ */
+export function homeView(data: HomeData): HomeTabView {
+  const blocks: KnownBlock[] = [
+    header("Authorization code clients"),
+    section(
+      `Type \`/create-auth-client\` to ask for a new client. Approvers review requests in ${channelLink(data.approvalChannelId)}.`,
+    ),
+  ];
+  if (data.notice) blocks.push(section(`:information_source: ${data.notice}`));
+
+  if (data.waiting) {
+    const { requests, total } = data.waiting;
+    blocks.push(divider(), header(`Waiting for you (${total})`));
+    if (requests.length === 0) blocks.push(section("Nothing waits for your decision."));
+    for (const r of requests) blocks.push(...waitingItem(r, data.tenantLabel(r.tenant)));
+    if (total > requests.length) {
+      blocks.push(
+        context(
+          `The ${requests.length} oldest of ${plural(total, "request")} are shown; the rest wait in ${channelLink(data.approvalChannelId)}.`,
+        ),
+      );
+    }
+  }
+
+  blocks.push(divider(), header(`My requests (${data.mineTotal})`));
+  if (data.mine.length === 0) {
+    blocks.push(section("You have no requests yet. Type `/create-auth-client` to make one."));
+  }
+  for (const r of data.mine) blocks.push(mineItem(r, data.tenantLabel(r.tenant)));
+  const first = data.mine[0];
+  const last = data.mine.at(-1);
+  const nav = [
+    ...(data.hasNewer && first
+      ? [button("Previous page", HOME_ACTIONS.newer, JSON.stringify({ after: first.id }))]
+      : []),
+    ...(data.hasOlder && last ? [button("Next page", HOME_ACTIONS.older, JSON.stringify({ before: last.id }))] : []),
+  ];
+  if (nav.length > 0) blocks.push(actions("home_pages", nav));
+  if (data.mine.length > 0) {
+    blocks.push(context("`/create-auth-client status <number>` shows one request in full, with its history."));
+  }
+  return {
+    type: "home",
+    callback_id: "home",
+    private_metadata: JSON.stringify(data.cursor),
+    blocks: blocks.slice(0, HOME_MAX_BLOCKS),
+  };
+}

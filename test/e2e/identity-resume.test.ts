@@ -1,0 +1,178 @@
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { ChildApp } from "../support/childApp.ts";
+import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../support/harness.ts";
+import { OCS_CLIENT_SECRET } from "../support/identityStandIn.ts";
+import { SIGNING_SECRET } from "../support/slackRequests.ts";
+import { dmsContaining, WAIT_MS, waitForClientIdDm } from "./identity-support.ts";
+
+interface Row {
+  status: string;
+  created_client_id: string | null;
+  client_guid: string;
+}
+
+/** Reads one request straight from the SQLite file (another process may own it). */
+function readRow(path: string, id: number): Row | undefined {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma("busy_timeout = 5000");
+    return db.prepare("select status, created_client_id, client_guid from requests where id = ?").get(id) as
+      | Row
+      | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** Changes a request the way a crash between two steps would have left it. */
+function setRow(path: string, id: number, status: string, updatedAt: number): void {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.pragma("busy_timeout = 5000");
+    db.prepare("update requests set status = ?, updated_at = ?, decided_by = ?, decided_at = ? where id = ?").run(
+      status,
+      updatedAt,
+      APPROVER.id,
+      updatedAt,
+      id,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+describe("Identity API: requests left unfinished are taken up again", () => {
+  let h: Harness;
+  let child: ChildApp | undefined;
+  afterEach(async () => {
+    if (child && child.process.exitCode === null && child.process.signalCode === null) await child.kill9();
+    child = undefined;
+    await h?.stop();
+  });
+
+  /** Polls the database file until request `id` has `status`. */
+  const waitForRowStatus = (id: number, status: string) =>
+    h.slack.waitFor(
+      () => {
+        const row = readRow(h.databasePath, id);
+        return row?.status === status ? row : undefined;
+      },
+      WAIT_MS,
+      `request #${id} to be ${status} in the database`,
+    );
+
+  it("kill -9 between the approval and the Identity API's answer: after a restart the client exists once and the requester gets its Id", {
+    timeout: 60_000,
+  }, async () => {
+    h = await Harness.start();
+    const { id, ts } = await h.submitValid();
+    const guid = h.service.repository.get(id)?.clientGuid ?? "";
+    await h.app.stop();
+
+    // The POST is held for a while; then the server stores the client and drops the connection.
+    h.identity.inject({ route: "POST clients", delayMs: 4000, drop: "after-store" });
+    const env = { ...h.envForChild(), OCS_REQUEST_TIMEOUT_SECONDS: "30" };
+    child = await ChildApp.start(env);
+    h.baseUrl = child.baseUrl;
+    expect((await h.click(APPROVER, "approve_request", id, ts)).status).toBe(200);
+    await h.slack.waitFor(() => h.identity.callsTo("POST clients").length === 1, WAIT_MS, "the first POST");
+    await child.kill9();
+    const firstRunLines = child.lines;
+
+    // Killed before the answer: nothing stored yet, the request is mid-creation.
+    expect(h.identity.clients.size).toBe(0);
+    expect(readRow(h.databasePath, id)?.status).toBe("creating");
+    expect(dmsContaining(h, REQUESTER, guid)).toHaveLength(0);
+    // The server finishes the work nobody is waiting for any more.
+    await h.slack.waitFor(() => h.identity.clients.size === 1, WAIT_MS, "the server to store the client");
+
+    child = await ChildApp.start(env);
+    h.baseUrl = child.baseUrl;
+    const row = await waitForRowStatus(id, "created");
+    expect(row.created_client_id).toBe(guid);
+    expect([...h.identity.clients.keys()]).toEqual([guid.toLowerCase()]);
+    const posts = h.identity.callsTo("POST clients");
+    expect(posts).toHaveLength(2);
+    expect(posts.map((p) => (p.body as { Id?: string }).Id)).toEqual([guid, guid]);
+    expect(h.identity.callsTo("GET client")).toHaveLength(1);
+
+    await waitForClientIdDm(h, REQUESTER, guid);
+    await child.waitForLine((l) => l.includes('"event":"creation_resumed"') && l.includes(`"request":${id}`));
+    expect((await child.signal("SIGTERM")).code).toBe(0);
+    expect(dmsContaining(h, REQUESTER, guid)).toHaveLength(1);
+
+    // Both processes logged at debug level, and neither logged a secret.
+    const logs = [...firstRunLines, ...child.lines].join("\n");
+    expect(logs).toContain('"level":"debug"');
+    for (const secret of [OCS_CLIENT_SECRET, BOT_TOKEN, SIGNING_SECRET, ...h.identity.issuedTokens]) {
+      expect(logs.includes(secret), `${secret.slice(0, 8)}… in the child's logs`).toBe(false);
+    }
+  });
+
+  it("kill -9 while the POST is unanswered and never stored: after a restart the client is created once", {
+    timeout: 60_000,
+  }, async () => {
+    h = await Harness.start();
+    const { id, ts } = await h.submitValid();
+    const guid = h.service.repository.get(id)?.clientGuid ?? "";
+    await h.app.stop();
+
+    h.identity.inject({ route: "POST clients", delayMs: 4000, drop: "before" });
+    const env = { ...h.envForChild(), OCS_REQUEST_TIMEOUT_SECONDS: "30" };
+    child = await ChildApp.start(env);
+    h.baseUrl = child.baseUrl;
+    await h.click(APPROVER, "approve_request", id, ts);
+    await h.slack.waitFor(() => h.identity.callsTo("POST clients").length === 1, WAIT_MS, "the first POST");
+    await child.kill9();
+    expect(readRow(h.databasePath, id)?.status).toBe("creating");
+
+    child = await ChildApp.start(env);
+    h.baseUrl = child.baseUrl;
+    const row = await waitForRowStatus(id, "created");
+    expect(row.created_client_id).toBe(guid);
+    expect([...h.identity.clients.keys()]).toEqual([guid.toLowerCase()]);
+    await waitForClientIdDm(h, REQUESTER, guid);
+    expect(dmsContaining(h, REQUESTER, guid)).toHaveLength(1);
+  });
+
+  it("a request left `approved` is created at the next start", async () => {
+    h = await Harness.start();
+    const { id } = await h.submitValid();
+    const guid = h.service.repository.get(id)?.clientGuid ?? "";
+    await h.app.stop();
+    setRow(h.databasePath, id, "approved", Date.now());
+
+    await h.restart();
+    const created = await h.waitForStatus(id, "created", WAIT_MS);
+    expect(created.createdClientId).toBe(guid);
+    expect(h.identity.callsTo("POST clients")).toHaveLength(1);
+    expect(h.identity.clients.size).toBe(1);
+    await waitForClientIdDm(h, REQUESTER, guid);
+    const resumed = h.service.repository.auditOf(id).filter((a) => a.toStatus === "creating");
+    expect(resumed.map((a) => [a.fromStatus, a.actor])).toEqual([["approved", "system"]]);
+  });
+
+  it("a `creating` request older than the retry window is re-driven while running; a fresh one is left alone", async () => {
+    h = await Harness.start();
+    const stale = await h.submitValid();
+    const fresh = await h.submitValid({ id: "U0OTHER1", name: "olga" });
+    const staleGuid = h.service.repository.get(stale.id)?.clientGuid ?? "";
+    const freshGuid = h.service.repository.get(fresh.id)?.clientGuid ?? "";
+    // As if another run had claimed both and then vanished: one long ago, one just now.
+    setRow(h.databasePath, stale.id, "creating", Date.now() - 10 * 60_000);
+    setRow(h.databasePath, fresh.id, "creating", Date.now() + 60_000);
+
+    const created = await h.waitForStatus(stale.id, "created", WAIT_MS);
+    expect(created.createdClientId).toBe(staleGuid);
+    await waitForClientIdDm(h, REQUESTER, staleGuid);
+    expect(h.service.repository.get(fresh.id)?.status).toBe("creating");
+    expect(h.identity.callsTo("POST clients").map((p) => (p.body as { Id?: string }).Id)).toEqual([staleGuid]);
+
+    // Once it is old too, it is taken up.
+    setRow(h.databasePath, fresh.id, "creating", Date.now() - 10 * 60_000);
+    const second = await h.waitForStatus(fresh.id, "created", WAIT_MS);
+    expect(second.createdClientId).toBe(freshGuid);
+    expect(h.identity.clients.size).toBe(2);
+  });
+});

@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../support/harness.ts";
+import { OCS_CLIENT_SECRET } from "../support/identityStandIn.ts";
+import { SIGNING_SECRET } from "../support/slackRequests.ts";
+import { allSlackArgs, tokenArguments, WAIT_MS, waitForApprovalUpdate, waitForClientIdDm } from "./identity-support.ts";
+
+describe("Identity API: no secret leaks", () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  it("a full run with failures (invalid_client, 500s, 401s, echoed secrets) leaks no secret into logs, Slack, errors or the database", {
+    timeout: 60_000,
+  }, async () => {
+    h = await Harness.start({ env: { LOG_LEVEL: "debug", OCS_RETRY_MAX_ATTEMPTS: "3" } });
+
+    // 1. A plain success: discovery, a token, a POST.
+    const a = await h.submitValid();
+    await h.click(APPROVER, "approve_request", a.id, a.ts);
+    await h.waitForStatus(a.id, "created", WAIT_MS);
+
+    // 2. The token is revoked: 401, a fresh token, success.
+    h.identity.revokeTokens();
+    const b = await h.submitValid();
+    await h.click(APPROVER, "approve_request", b.id, b.ts);
+    await h.waitForStatus(b.id, "created", WAIT_MS);
+
+    // 3. 500s until retries run out, the service echoing the bearer token it received; then Retry.
+    const token = h.identity.issuedTokens.at(-1) ?? "";
+    h.identity.inject({
+      route: "POST clients",
+      status: 500,
+      times: 3,
+      body: { OperationId: "op-echo", Error: `Token ${token} failed.`, Reason: `Authorization: Bearer ${token}` },
+    });
+    const c = await h.submitValid();
+    await h.click(APPROVER, "approve_request", c.id, c.ts);
+    const failedC = await h.waitForStatus(c.id, "failed", WAIT_MS);
+    expect(failedC.lastError?.operationId).toBe("op-echo");
+    await waitForApprovalUpdate(h, c.ts, (t) => t.includes("op-echo"), "the failure");
+    await h.click(APPROVER, "retry_request", c.id, c.ts);
+    await h.waitForStatus(c.id, "created", WAIT_MS);
+
+    // 4. The secret stops working: 401, then invalid_client with the secret echoed back; then Retry.
+    h.identity.revokeTokens();
+    h.identity.inject({
+      route: "token",
+      status: 400,
+      body: { error: "invalid_client", error_description: `client_secret '${OCS_CLIENT_SECRET}' is not valid` },
+    });
+    const d = await h.submitValid();
+    await h.click(APPROVER, "approve_request", d.id, d.ts);
+    const failedD = await h.waitForStatus(d.id, "failed", WAIT_MS);
+    expect(failedD.lastError?.error).toContain("invalid_client");
+    await waitForApprovalUpdate(h, d.ts, (t) => t.includes("invalid_client"), "the credentials problem");
+    await h.click(APPROVER, "retry_request", d.id, d.ts);
+    const createdD = await h.waitForStatus(d.id, "created", WAIT_MS);
+    await waitForClientIdDm(h, REQUESTER, createdD.createdClientId ?? "");
+
+    // The secrets did travel where they belong, so their absence elsewhere means something.
+    expect(h.identity.callsTo("token").some((t) => JSON.stringify(t.body).includes(OCS_CLIENT_SECRET))).toBe(true);
+    expect(h.identity.issuedTokens.length).toBeGreaterThanOrEqual(3);
+    expect(h.slack.calls.every((call) => call.token === BOT_TOKEN)).toBe(true);
+    const secrets = [OCS_CLIENT_SECRET, BOT_TOKEN, SIGNING_SECRET, ...h.identity.issuedTokens];
+
+    const errors = [a, b, c, d].map(({ id }) => JSON.stringify(h.service.repository.get(id)?.lastError ?? null));
+    const audit = JSON.stringify([a, b, c, d].flatMap(({ id }) => h.service.repository.auditOf(id)));
+    await h.app.stop();
+    const database = ["", "-wal", "-shm", "-journal"]
+      .map((suffix) => `${h.databasePath}${suffix}`)
+      .filter((path) => existsSync(path))
+      .map((path) => readFileSync(path).toString("latin1"))
+      .join("\n");
+
+    const logs = h.logLines.join("\n");
+    expect(h.logLines.some((l) => l.includes('"level":"debug"'))).toBe(true);
+    expect(logs).toContain('"event":"identity_retry"');
+    expect(database).toContain("op-echo");
+
+    // The bot token goes to Slack only as the credential of auth.test (Bolt's own check), never as content.
+    const credentialArgs = tokenArguments(h);
+    expect(credentialArgs.methods.every((m) => m === "auth.test")).toBe(true);
+    expect(credentialArgs.values.every((v) => v === BOT_TOKEN)).toBe(true);
+    const places = { logs, slack: allSlackArgs(h), errors: errors.join("\n"), audit, database };
+    for (const [where, text] of Object.entries(places)) {
+      for (const secret of secrets) {
+        expect(text.includes(secret), `${secret.slice(0, 8)}… found in ${where}`).toBe(false);
+      }
+    }
+  });
+});

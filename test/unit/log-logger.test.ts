@@ -1,0 +1,163 @@
+import { LogLevel } from "@slack/bolt";
+import { describe, expect, it } from "vitest";
+import type { LogLevelName } from "../../src/config.ts";
+import { createLogger, Redactor } from "../../src/log.ts";
+import { summarise } from "../../src/slack/listeners/requestLog.ts";
+
+function capture(level: LogLevelName, secrets: string[] = []) {
+  const lines: string[] = [];
+  const log = createLogger({ level, redactor: new Redactor(secrets), write: (l) => lines.push(l) });
+  const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { log, lines, parsed };
+}
+
+function everyLevel(log: ReturnType<typeof capture>["log"]) {
+  log.debug("a debug line");
+  log.info("an info line");
+  log.warn("a warn line");
+  log.error("an error line");
+  log.event("debug", "debug_event");
+  log.event("info", "info_event");
+  log.event("warn", "warn_event");
+  log.event("error", "error_event");
+}
+
+describe("log lines", () => {
+  it.each([
+    ["debug", ["debug", "info", "warn", "error"]],
+    ["info", ["info", "warn", "error"]],
+    ["warn", ["warn", "error"]],
+    ["error", ["error"]],
+  ] as [LogLevelName, string[]][])("at LOG_LEVEL=%s writes only %j", (level, written) => {
+    const { log, parsed } = capture(level);
+    everyLevel(log);
+    const levels = parsed().map((l) => l.level);
+    expect([...new Set(levels)]).toEqual(written);
+    expect(levels).toHaveLength(written.length * 2);
+  });
+
+  it("follows a level set through Bolt's interface, and reports it back", () => {
+    const { log, parsed } = capture("info");
+    log.setLevel(LogLevel.WARN);
+    expect(log.getLevel()).toBe(LogLevel.WARN);
+    everyLevel(log);
+    expect(parsed().every((l) => l.level === "warn" || l.level === "error")).toBe(true);
+  });
+
+  it("writes one valid JSON object per line, with time, level, logger name, event and fields", () => {
+    const { log, lines, parsed } = capture("debug");
+    log.event("info", "transition", { request: 7, actor: "U0APPROVE1", from: "pending", to: "approved", ageMs: 1200 });
+    log.child("identity").event("warn", "identity_retry", { request: 7, attempt: 2 });
+    log.info("bolt says", { extra: 1 }, 42);
+    for (const line of lines) expect(line).not.toContain("\n");
+    const [transition, retry, bolt] = parsed();
+    expect(transition).toEqual({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      level: "info",
+      name: "bot",
+      event: "transition",
+      request: 7,
+      actor: "U0APPROVE1",
+      from: "pending",
+      to: "approved",
+      ageMs: 1200,
+    });
+    expect(retry).toMatchObject({ level: "warn", name: "bot:identity", event: "identity_retry", attempt: 2 });
+    expect(bolt).toMatchObject({ level: "info", msg: "bolt says 42", extra: 1 });
+  });
+
+  it("keeps a field from passing itself off as the line's level, time or name", () => {
+    const { log, parsed } = capture("info");
+    log.event("info", "odd", { level: "error", name: "someone", time: "never" });
+    const [line] = parsed();
+    expect(line).toMatchObject({ level: "info", name: "bot", _level: "error", _name: "someone", _time: "never" });
+  });
+
+  it("writes errors as their name and message, and never throws on what it cannot serialise", () => {
+    const { log, parsed } = capture("debug");
+    const circular: Record<string, unknown> = { a: 1 };
+    circular.self = circular;
+    log.event("error", "with_error", { error: new TypeError("bad thing") });
+    log.event("error", "circular", { data: circular, msg: "still here" });
+    log.event("info", "bigint", { n: 10n });
+    log.error(new RangeError("from Bolt"));
+    const [withError, circularLine, bigint, bolt] = parsed();
+    expect(withError?.error).toEqual({ error: "TypeError", message: "bad thing" });
+    expect(circularLine).toMatchObject({ level: "error", msg: "still here", unserialisable: true });
+    expect(bigint?.n).toBe("10");
+    expect(bolt).toMatchObject({ error: "RangeError", message: "from Bolt" });
+  });
+});
+
+describe("secrets in log lines", () => {
+  const BOT = "xoxb-1111111111-2222222222-testbottokenvalue";
+
+  it("redacts configured secrets, secrets learnt later, and anything shaped like a Slack or bearer token", () => {
+    const { log, lines } = capture("debug", ["super-secret-ocs-value-1234"]);
+    const redactor = new Redactor(["super-secret-ocs-value-1234"]);
+    const learnt = createLogger({ level: "debug", redactor, write: (l) => lines.push(l) });
+    redactor.add("at-0123456789-access-token");
+    log.event("info", "x", { secret: "super-secret-ocs-value-1234", token: BOT, app: "xapp-1-A0-123-abc" });
+    log.warn("calling with Authorization: Bearer eyJhbGciOi.abc.def and Basic dXNlcjpwYXNz");
+    learnt.event("info", "y", { header: "at-0123456789-access-token" });
+    const text = lines.join("\n");
+    for (const secret of [
+      "super-secret-ocs-value-1234",
+      BOT,
+      "xapp-1-A0-123-abc",
+      "eyJhbGciOi",
+      "dXNlcjpwYXNz",
+      "at-0123456789",
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain("Bearer [redacted]");
+    expect(text).toContain("[redacted]");
+  });
+
+  it("finds a secret with quotes or backslashes as it reads inside the JSON line, and percent-encoded in a form body", () => {
+    const secret = 'pa"ss\\word/+&=1234';
+    const { log, lines } = capture("debug", [secret]);
+    log.event("info", "json", { secret });
+    log.event("info", "form", { body: `client_secret=${encodeURIComponent(secret)}&grant_type=client_credentials` });
+    const text = lines.join("\n");
+    expect(text).not.toContain(JSON.stringify(secret).slice(1, -1));
+    expect(text).not.toContain(encodeURIComponent(secret));
+    expect(text).not.toContain("ss\\\\word");
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it("redacts a longer secret whole even when a shorter one is inside it", () => {
+    const { log, lines } = capture("debug", ["secret-1", "secret-1-and-more"]);
+    log.event("info", "x", { value: "secret-1-and-more" });
+    expect(lines[0]).not.toContain("and-more");
+  });
+});
+
+describe("the line per Slack request", () => {
+  it("names the kind and what it was, without the request's content", () => {
+    expect(summarise({ command: "/create-auth-client", text: "secret stuff", user_id: "U1" })).toEqual({
+      kind: "slash_command",
+      what: "/create-auth-client",
+      user: "U1",
+    });
+    expect(
+      summarise({ type: "block_actions", user: { id: "U2" }, actions: [{ action_id: "approve_request", value: "3" }] }),
+    ).toEqual({ kind: "block_actions", what: "approve_request", user: "U2" });
+    expect(
+      summarise({ type: "view_submission", user: { id: "U3" }, view: { callback_id: "create_auth_client" } }),
+    ).toEqual({ kind: "view_submission", what: "create_auth_client", user: "U3" });
+    expect(summarise({ type: "event_callback", event: { type: "app_home_opened", user: "U4" } })).toEqual({
+      kind: "event",
+      what: "app_home_opened",
+      user: "U4",
+    });
+  });
+
+  it("never throws on odd payloads", () => {
+    for (const body of [null, undefined, 42, "text", [], { type: 5 }, { actions: "x", type: "block_actions" }]) {
+      expect(() => summarise(body)).not.toThrow();
+    }
+    expect(summarise(null).kind).toBe("unknown");
+  });
+});

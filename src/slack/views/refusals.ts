@@ -1,6 +1,5 @@
 import type { Request } from "../../requests/repository.ts";
 import type { DecisionRefusal } from "../../requests/service.ts";
-import { plainStatus } from "./approvalMessage.ts";
 import { mention } from "./format.ts";
 
 /** What someone is told when their click changes nothing. */
@@ -16,22 +15,29 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
     case "not_requester":
       return `Only ${request ? mention(request.requesterId) : "the requester"} can cancel ${which}.`;
     case "already_decided":
-      if (!request) return "That request has already been decided.";
-      if (request.status === "pending") return `${capital(which)} is already being handled.`;
-      return `${capital(which)} is already ${request.decidedBy ? `${describe(request)} by ${mention(request.decidedBy)}` : describe(request)}. Nothing was changed.`;
+      return request ? `${alreadyDecided(request)} Nothing was changed.` : "That request has already been decided.";
   }
 }
 
-function describe(r: Request): string {
-  return r.status === "cancelled"
-    ? "cancelled"
-    : r.status === "expired"
-      ? "expired"
-      : r.status === "denied"
-        ? "denied"
-        : plainStatus(r);
-}
-
-function capital(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** Where a request stands, as one sentence for someone whose click came too late. */
+function alreadyDecided(r: Request): string {
+  const which = `Request #${r.id}`;
+  const by = r.decidedBy ? ` by ${mention(r.decidedBy)}` : "";
+  switch (r.status) {
+    case "pending":
+      return `${which} is already being handled.`;
+    case "approved":
+    case "creating":
+      return `${which} is already approved${by}; its client is being created.`;
+    case "created":
+      return `${which} is already approved${by} and its client is created.`;
+    case "failed":
+      return `${which} is already approved${by}, but creating its client failed; an approver can press Retry.`;
+    case "denied":
+      return `${which} is already denied${by}.`;
+    case "cancelled":
+      return `${which} is already cancelled by its requester.`;
+    case "expired":
+      return `${which} has already expired without a decision.`;
+  }
 }

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf, VALID_FORM } from "../test/support/harness.ts";
+import { APPROVER, Harness, REQUESTER, textOf, VALID_FORM } from "../test/support/harness.ts";
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const step = (n: number, text: string) => say(`\n[${n}] ${text}`);
@@ -32,7 +32,7 @@ async function demo(): Promise<void> {
     const { id, ts } = await h.submitValid(REQUESTER, VALID_FORM);
     const recorded = h.service.repository.get(id);
     say(`    recorded as request #${id} (status ${recorded?.status}), client Id reserved: ${recorded?.clientGuid}`);
-    say(`    posted for approval in ${APPROVAL_CHANNEL} (message ts ${ts})`);
+    say(`    posted for approval in ${h.config.approvalChannelId} (message ts ${ts})`);
     const ack = await h.slack.waitFor(() => h.dmsTo(REQUESTER)[0]);
     say(`    DM to @${REQUESTER.name}: "${String(ack.args.text)}"`);
 

@@ -78,6 +78,8 @@ export interface BenchOptions {
   tmpRoot?: string;
   /** Progress lines (default: none). */
   progress?: (line: string) => void;
+  /** Entry of "our app" (default src/main.ts of this checkout): to compare another checkout or a patched copy. */
+  oursEntry?: string;
 }
 
 export interface MetricStats extends LatencySummary {
@@ -118,7 +120,7 @@ export interface ScenarioResult {
 
 export interface BenchResult {
   environment: { cpus: number; cpuModel: string; node: string; platform: string; date: string };
-  options: Omit<BenchOptions, "progress" | "tmpRoot">;
+  options: Omit<BenchOptions, "progress" | "tmpRoot" | "oursEntry">;
   scenarios: ScenarioResult[];
   durationMs: number;
   /** Where logs and profiles were kept (only when kept). */
@@ -141,7 +143,7 @@ export function smokeOptions(): BenchOptions {
 export function fullOptions(): BenchOptions {
   return {
     concurrencies: [1, 50, 200],
-    counts: [300, 800, 800],
+    counts: [500, 800, 800],
     runs: 3,
     warmupCount: 300,
     preRunCount: 50,
@@ -189,7 +191,8 @@ function cpuMsOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields after the command: state is index 0, so utime (field 14) is index 11, stime index 12.
+    // Fields after the command: state is index 0, so utime (field 14) is index 11, stime index 12;
+    // both in clock ticks, which Linux reports to user space at 100 per second.
     const ticks = Number(fields[11]) + Number(fields[12]);
     return Number.isFinite(ticks) ? ticks * 10 : undefined;
   } catch {
@@ -220,10 +223,6 @@ class Bench {
   private readonly senders = new Map<string, SlackSender>();
   /** Calls the stand-ins received, by Web API method or Identity API route. */
   private readonly calls = new Map<string, number>();
-
-  private count(what: string): void {
-    this.calls.set(what, (this.calls.get(what) ?? 0) + 1);
-  }
   private slackUrl = "";
   private identityUrl = "";
 
@@ -233,6 +232,10 @@ class Bench {
     private readonly quietMs: number,
     private readonly traceFile: string | undefined,
   ) {}
+
+  private count(what: string): void {
+    this.calls.set(what, (this.calls.get(what) ?? 0) + 1);
+  }
 
   async start(): Promise<void> {
     this.identity.clientId = FAKE.ocsClientId;
@@ -251,9 +254,9 @@ class Bench {
         call.method === "chat.postMessage" &&
         typeof args.channel === "string" &&
         args.channel.startsWith("U") &&
-        args.thread_ts === undefined &&
-        String(args.text).includes("waiting for approval")
+        args.thread_ts === undefined
       ) {
+        // A DM: the requester's, in the submission phase (only that phase waits for one).
         this.arrivals.arrive(`dm:${args.channel}`, at);
       }
     };
@@ -395,6 +398,7 @@ class Bench {
 
     // 1. Slash commands: ack, then the modal must be open within the trigger's 3 s.
     const expiredBefore = this.slack.expiredTriggers;
+    await sender.warm(concurrency);
     const slash = await closedLoop(count, concurrency, async (i) => {
       const trigger = this.slack.issueTrigger();
       const opened = this.arrivals.expect(`open:${trigger}`, timeout);
@@ -419,6 +423,7 @@ class Bench {
     // 2. Valid submissions: ack (our app records the request first), then the approval post and the DM.
     const approvals: Approval[] = [];
     this.approvals = approvals;
+    await sender.warm(concurrency);
     const submit = await closedLoop(count, concurrency, async (i) => {
       const user = person(i);
       const posted = this.arrivals.expect(`dm:${user.id}`, timeout);
@@ -457,6 +462,7 @@ class Bench {
     // 3. Approve clicks, one per request just made: ack, the message edit, and (ours) the creation call.
     const creations: Promise<void>[] = [];
     let lastCreation = 0;
+    await sender.warm(concurrency);
     const approve = await closedLoop(targets.length, concurrency, async (i) => {
       const target = targets[i];
       if (!target) return;
@@ -537,14 +543,15 @@ function aggregate(runs: RunResult[]): AppLevelResult {
   const cpuMsPerOp = {} as Record<Phase, number>;
   const callsPerOp = {} as Record<Phase, Record<string, number>>;
   for (const phase of PHASES) {
+    const operations = runs.reduce((sum, r) => sum + r.operations[phase], 0);
     const perOp: Record<string, number> = {};
-    const total = runs.reduce((sum, r) => sum + r.operations[phase], 0);
     for (const r of runs) {
-      for (const [what, n] of Object.entries(r.calls[phase] ?? {})) perOp[what] = (perOp[what] ?? 0) + n / total;
+      for (const [what, n] of Object.entries(r.calls[phase] ?? {})) {
+        perOp[what] = (perOp[what] ?? 0) + n / operations;
+      }
     }
     callsPerOp[phase] = perOp;
     const spent = runs.map((r) => r.cpuMs[phase]);
-    const operations = runs.reduce((sum, r) => sum + r.operations[phase], 0);
     cpuMsPerOp[phase] = spent.every((c) => c !== undefined)
       ? spent.reduce((sum: number, c) => sum + (c ?? 0), 0) / operations
       : Number.NaN;
@@ -604,7 +611,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       const start = (kind: AppKind) =>
         AppProcess.start({
           name: kind === "ours" ? "our app" : "bare Bolt app",
-          entry: ENTRIES[kind],
+          entry: kind === "ours" ? (options.oursEntry ?? ENTRIES.ours) : ENTRIES.bare,
           env: kind === "ours" ? bench.oursEnv(databasePath) : bench.bareEnv(fixturesPath),
           logFile: join(dir, `${kind}-${s}.log`),
           cwd: dir,
@@ -613,9 +620,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       const apps: AppUnderTest[] = [];
       try {
         const booting = performance.now();
-        const started = await Promise.allSettled(APPS.map(async (kind) => ({ kind, process: await start(kind) })));
-        for (const s of started) if (s.status === "fulfilled") apps.push(s.value);
-        const failure = started.find((s) => s.status === "rejected");
+        const launched = await Promise.allSettled(APPS.map(async (kind) => ({ kind, process: await start(kind) })));
+        for (const one of launched) if (one.status === "fulfilled") apps.push(one.value);
+        const failure = launched.find((one) => one.status === "rejected");
         if (failure) throw failure.reason;
         progress(`[${scenario.name}] both apps started in ${Math.round(performance.now() - booting)} ms`);
         const memory = {} as ScenarioResult["memory"];
@@ -672,7 +679,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   }
   const keep = options.keepTmp || options.cpuProfile || options.trace;
   if (!keep) rmSync(dir, { recursive: true, force: true });
-  const { progress: _progress, tmpRoot: _tmpRoot, ...recorded } = options;
+  const { progress: _progress, tmpRoot: _tmpRoot, oursEntry: _oursEntry, ...recorded } = options;
   return {
     environment: {
       cpus: availableParallelism(),

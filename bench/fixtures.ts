@@ -7,6 +7,7 @@ import type { ModalView } from "@slack/types";
 import { openDatabase } from "../src/db/connection.ts";
 import { type RequestForm, validateRequestForm } from "../src/requests/form.ts";
 import { type Request, RequestRepository } from "../src/requests/repository.ts";
+import { COMMAND } from "../src/slack/listeners/commands/index.ts";
 import { ACTIONS, approvalMessage, type SlackMessage } from "../src/slack/views/approvalMessage.ts";
 import { requesterMessage } from "../src/slack/views/outcomeMessages.ts";
 import { REQUEST_MODAL_CALLBACK, requestModal } from "../src/slack/views/requestModal.ts";
@@ -24,7 +25,6 @@ export const FAKE = {
 export const APPROVAL_CHANNEL = "C0BENCHAPPROVALS";
 export const ORIGIN_CHANNEL = "C0BENCHORIGIN";
 export const APPROVER = { id: "U0BENCHAPPROVER", name: "bench-approver" } as const;
-export const COMMAND = "/create-auth-client";
 export const REQUEST_TTL_MS = 72 * 3_600_000;
 
 /** Requesters the benchmark plays (and seeds history for): ids U0R00000 … */

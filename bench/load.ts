@@ -58,6 +58,36 @@ export class SlackSender {
     });
   }
 
+  /**
+   * Opens (or refreshes) `connections` kept-alive connections with GET /healthz, untimed, so a
+   * measured phase starts on warm connections rather than with a burst of new ones (a busy Node
+   * process accepts one new connection per event-loop turn; see bench/results.md).
+   */
+  async warm(connections: number, timeoutMs = 15_000): Promise<void> {
+    const one = () =>
+      new Promise<void>((resolve) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port: this.port,
+            path: "/healthz",
+            method: "GET",
+            agent: this.agent,
+            timeout: timeoutMs,
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve());
+            res.on("error", () => resolve());
+          },
+        );
+        req.on("timeout", () => req.destroy(new Error("timeout")));
+        req.on("error", () => resolve());
+        req.end();
+      });
+    await Promise.all(Array.from({ length: connections }, one));
+  }
+
   close(): void {
     this.agent.destroy();
   }

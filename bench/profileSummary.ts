@@ -5,6 +5,8 @@
  *   npx tsx bench/profileSummary.ts <file.cpuprofile> [top=25]
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 interface CallFrame {
   functionName: string;
@@ -88,7 +90,7 @@ export function summariseProfile(profile: Profile, top = 25): string {
   ].join("\n");
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ""))) {
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const file = process.argv[2];
   if (!file) {
     process.stderr.write("usage: npx tsx bench/profileSummary.ts <file.cpuprofile> [top]\n");

@@ -4,6 +4,9 @@ import { type AppLevelResult, type BenchResult, METRICS, type MetricId, type Met
 export const TARGETS = { p99Ratio: 1.25, throughputRatio: 0.8, rssRatio: 1.15 } as const;
 
 export interface Check {
+  /** Scenario and concurrency, e.g. "empty database, c=50". */
+  where: string;
+  /** What was compared, e.g. "view submission → ack p99 ratio". */
   what: string;
   value: number;
   target: string;
@@ -49,14 +52,16 @@ export function checkTargets(result: BenchResult): Check[] {
         if (!ours || !bare) continue;
         const p99 = ours.p99 / bare.p99;
         checks.push({
-          what: `${where}: ${label} p99 ratio`,
+          where,
+          what: `${label} p99 ratio`,
           value: p99,
           target: `≤ ${TARGETS.p99Ratio}`,
           ok: p99 <= TARGETS.p99Ratio,
         });
         const rps = ours.rps / bare.rps;
         checks.push({
-          what: `${where}: ${label} throughput ratio`,
+          where,
+          what: `${label} throughput ratio`,
           value: rps,
           target: `≥ ${TARGETS.throughputRatio}`,
           ok: rps >= TARGETS.throughputRatio,
@@ -65,12 +70,13 @@ export function checkTargets(result: BenchResult): Check[] {
       for (const app of ["ours", "bare"] as const) {
         const r = level.apps[app];
         checks.push({
-          what: `${where}: expired triggers (${app})`,
+          where,
+          what: `expired triggers (${app})`,
           value: r.expiredTriggers,
           target: "= 0",
           ok: r.expiredTriggers === 0,
         });
-        checks.push({ what: `${where}: errors (${app})`, value: r.errors, target: "= 0", ok: r.errors === 0 });
+        checks.push({ where, what: `errors (${app})`, value: r.errors, target: "= 0", ok: r.errors === 0 });
       }
     }
     const ours = scenario.memory.ours.atEnd?.peakKb;
@@ -78,7 +84,8 @@ export function checkTargets(result: BenchResult): Check[] {
     if (ours !== undefined && bare !== undefined) {
       const value = ours / bare;
       checks.push({
-        what: `${scenario.name}: peak RSS ratio`,
+        where: scenario.name,
+        what: "peak RSS ratio",
         value,
         target: `≤ ${TARGETS.rssRatio}`,
         ok: value <= TARGETS.rssRatio,
@@ -141,7 +148,12 @@ export function renderMarkdown(result: BenchResult, command: string): string {
       : `**${checks.length - misses.length} of ${checks.length} checks met; missed:**`,
     "",
   );
-  for (const m of misses) lines.push(`- ${m.what}: ${ratio(m.value)} (target ${m.target})`);
+  const places = [...new Set(misses.map((m) => m.where))];
+  for (const place of places) {
+    const here = misses.filter((m) => m.where === place);
+    const value = (m: Check) => (m.target.startsWith("=") ? String(m.value) : ratio(m.value));
+    lines.push(`- ${place}: ${here.map((m) => `${m.what} ${value(m)} (${m.target})`).join("; ")}`);
+  }
   if (misses.length > 0) lines.push("");
 
   for (const scenario of result.scenarios) {

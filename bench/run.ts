@@ -8,48 +8,64 @@
  *            --scenario empty|seeded (only that database)
  *            --profile (node --cpu-prof both apps; profiles kept under bench/tmp/)  --keep (keep logs)
  *            --trace (every measurement to trace.csv under bench/tmp/)
+ *            --ours-entry FILE (start "our app" from another main.ts, e.g. a patched copy; not for results.md)
  *            --out FILE (default bench/results.md)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type BenchOptions, fullOptions, runBenchmark, smokeOptions } from "./bench.ts";
+import { REQUESTER_POOL } from "./fixtures.ts";
 import { ROOT } from "./processes.ts";
 import { checkTargets, renderMarkdown } from "./report.ts";
 
 /** Everything after this line in results.md is written by people and kept across runs. */
 export const ANALYSIS_MARKER = "<!-- analysis: written by hand, kept when npm run bench rewrites this file -->";
 
+/** A wrong command line: told in one line, without a stack trace. */
+class UsageError extends Error {}
+
+const WITH_VALUE = new Set(["--runs", "--count", "--concurrency", "--scenario", "--ours-entry", "--out"]);
+const SWITCHES = new Set(["--smoke", "--profile", "--trace", "--keep"]);
+
 function parseArgs(argv: string[]): { smoke: boolean; out: string; options: BenchOptions } {
-  const smoke = argv.includes("--smoke");
-  const options = smoke ? smokeOptions() : fullOptions();
-  let out = join(ROOT, "bench", "results.md");
-  const value = (i: number, flag: string) => {
-    const v = argv[i + 1];
-    if (v === undefined) throw new Error(`${flag} needs a value`);
-    return v;
-  };
+  const values = new Map<string, string>();
+  const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--runs") options.runs = Math.max(1, Number(value(i++, arg)));
-    else if (arg === "--count") options.counts = options.concurrencies.map(() => Number(value(i, arg)));
-    else if (arg === "--concurrency") {
-      options.concurrencies = value(i, arg).split(",").map(Number);
-      options.counts = options.concurrencies.map((_, k) => options.counts[k] ?? options.counts.at(-1) ?? 100);
-    } else if (arg === "--scenario") {
-      const wanted = value(i, arg);
-      options.scenarios = options.scenarios.filter((s) => (wanted === "empty" ? s.seedRows === 0 : s.seedRows > 0));
-    } else if (arg === "--profile") options.cpuProfile = true;
-    else if (arg === "--trace") options.trace = true;
-    else if (arg === "--keep") options.keepTmp = true;
-    else if (arg === "--out") out = value(i, arg);
-    else if (arg === "--smoke") continue;
-    else throw new Error(`Unknown option ${arg}`);
-    if (arg === "--count" || arg === "--concurrency" || arg === "--out" || arg === "--scenario") i++;
+    const arg = argv[i] ?? "";
+    if (WITH_VALUE.has(arg)) {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      values.set(arg, value);
+    } else if (SWITCHES.has(arg)) switches.add(arg);
+    else throw new UsageError(`Unknown option ${arg} (see the top of bench/run.ts)`);
   }
-  if (options.concurrencies.some((c) => !Number.isInteger(c) || c < 1) || options.counts.some((c) => !(c >= 1))) {
-    throw new Error("Concurrencies and counts must be positive whole numbers");
+  const smoke = switches.has("--smoke");
+  const options = smoke ? smokeOptions() : fullOptions();
+  const concurrency = values.get("--concurrency");
+  if (concurrency !== undefined) {
+    const counts = options.counts;
+    options.concurrencies = concurrency.split(",").map(Number);
+    options.counts = options.concurrencies.map((_, k) => counts[k] ?? counts.at(-1) ?? 100);
   }
-  return { smoke, out, options };
+  const count = values.get("--count");
+  if (count !== undefined) options.counts = options.concurrencies.map(() => Number(count));
+  const runs = values.get("--runs");
+  if (runs !== undefined) options.runs = Number(runs);
+  const scenario = values.get("--scenario");
+  if (scenario !== undefined) {
+    if (scenario !== "empty" && scenario !== "seeded") throw new UsageError("--scenario is empty or seeded");
+    options.scenarios = options.scenarios.filter((s) => (scenario === "empty" ? s.seedRows === 0 : s.seedRows > 0));
+  }
+  options.oursEntry = values.get("--ours-entry");
+  options.cpuProfile = switches.has("--profile");
+  options.trace = switches.has("--trace");
+  options.keepTmp = switches.has("--keep");
+  const whole = (n: number, max: number) => Number.isInteger(n) && n >= 1 && n <= max;
+  if (!options.concurrencies.every((c) => whole(c, 1000)) || !options.counts.every((c) => whole(c, REQUESTER_POOL))) {
+    throw new UsageError(`Concurrencies are 1–1000 and counts 1–${REQUESTER_POOL}, whole numbers`);
+  }
+  if (!whole(options.runs, 100)) throw new UsageError("--runs is a whole number from 1 to 100");
+  return { smoke, out: values.get("--out") ?? join(ROOT, "bench", "results.md"), options };
 }
 
 async function main(): Promise<void> {
@@ -73,8 +89,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `The benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  const text =
+    error instanceof UsageError
+      ? error.message
+      : `The benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  process.stderr.write(`${text}\n`);
   process.exitCode = 1;
 });

@@ -5,6 +5,7 @@ import {
   count,
   desc,
   eq,
+  exists,
   gt,
   gte,
   inArray,
@@ -440,20 +441,23 @@ export class RequestRepository {
 
   /** Ends the backoff of every request still waiting to be posted (the channel works again, or the bot restarted). */
   makeApprovalPostsDue(now: number): number {
+    // Runs after every approval post. A correlated EXISTS looks up only the (few) retry rows'
+    // requests; an IN (subquery) listed every pending request first: ~1.3 ms with 10,000
+    // pending instead of ~0.1 ms (bench/results.md).
     const waiting = this.db
-      .select({ id: requests.id })
+      .select({ one: sql`1` })
       .from(requests)
-      .where(and(eq(requests.status, "pending"), isNull(requests.approvalMessageTs)));
+      .where(
+        and(
+          eq(requests.id, approvalPostRetries.requestId),
+          eq(requests.status, "pending"),
+          isNull(requests.approvalMessageTs),
+        ),
+      );
     return this.db
       .update(approvalPostRetries)
       .set({ nextAttemptAt: now })
-      .where(
-        and(
-          gt(approvalPostRetries.attempts, 0),
-          gt(approvalPostRetries.nextAttemptAt, now),
-          inArray(approvalPostRetries.requestId, waiting),
-        ),
-      )
+      .where(and(gt(approvalPostRetries.attempts, 0), gt(approvalPostRetries.nextAttemptAt, now), exists(waiting)))
       .run().changes;
   }
 

@@ -6,6 +6,7 @@ import type { RequestForm } from "./form.ts";
 import { toIdentityBody } from "./identityBody.ts";
 import type { ApproverDirectory, MessageRef, Notifier, RequesterEvent } from "./ports.ts";
 import type { Request, RequestRepository, TransitionInput } from "./repository.ts";
+import { Slots } from "./slots.ts";
 
 export interface ServicePolicy {
   allowSelfApproval: boolean;
@@ -19,6 +20,8 @@ export interface ServicePolicy {
   approvalPostRetryMs?: number;
   /** Longest wait between two posts of a refused request (default 15 min). */
   approvalPostRetryMaxMs?: number;
+  /** Creations (Identity API call and announcements) running at once; more wait their turn (default 4). */
+  maxConcurrentCreations?: number;
 }
 
 /**
@@ -45,6 +48,7 @@ export type DecisionResult =
 export class RequestService {
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly changeListeners: ((request: Request) => void)[] = [];
+  private readonly creationSlots: Slots;
   private stopping = false;
 
   constructor(
@@ -57,6 +61,7 @@ export class RequestService {
     private readonly now: () => number = Date.now,
   ) {
     this.startedAt = now();
+    this.creationSlots = new Slots(policy.maxConcurrentCreations ?? 4);
   }
 
   /** Requests recorded before this belong to an earlier run: nothing here is posting them. */
@@ -311,7 +316,8 @@ export class RequestService {
     const claimed = this.move({ id, from, to: "creating", actor, detail: "calling the Identity API" });
     if (!claimed) return undefined;
     const run = first(claimed)
-      .then(() => this.create(claimed, started))
+      // Bounded: under a burst of approvals, acks of new requests keep their event loop turns.
+      .then(() => this.creationSlots.run(() => this.create(claimed, started)))
       .catch((error: unknown) => this.log.event("error", "creation_crashed", { request: id, error: describe(error) }))
       .finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, run);

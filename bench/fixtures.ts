@@ -10,12 +10,12 @@ import { type Request, RequestRepository } from "../src/requests/repository.ts";
 import { COMMAND } from "../src/slack/listeners/commands/index.ts";
 import { ACTIONS, approvalMessage, type SlackMessage } from "../src/slack/views/approvalMessage.ts";
 import { requesterMessage } from "../src/slack/views/outcomeMessages.ts";
-import { REQUEST_MODAL_CALLBACK, requestModal } from "../src/slack/views/requestModal.ts";
+import { requestModal, requestModalCallbackId } from "../src/slack/views/requestModal.ts";
 import type { FormValues } from "../test/support/slackRequests.ts";
 
 /** Obviously fake values: nothing here is a credential of any real workspace or tenant. */
 export const FAKE = {
-  botToken: "xoxb-0000000000-0000000000-benchmarkfaketoken",
+  botToken: "xoxb-bench-bot-token-not-real",
   signingSecret: "benchmark-fake-signing-secret-0000",
   tenantId: "00000000-0000-4000-8000-00000000be0c",
   ocsClientId: "benchmark-fake-client",
@@ -104,7 +104,7 @@ export function bareFixtures(): BareFixtures {
   const { pending, approved } = sampleRequests();
   return {
     command: COMMAND,
-    viewCallback: REQUEST_MODAL_CALLBACK,
+    viewCallback: requestModalCallbackId,
     approveAction: ACTIONS.approve,
     approvalChannel: APPROVAL_CHANNEL,
     modal: requestModal([{ name: "default", label: "default" }], { channelId: ORIGIN_CHANNEL }),

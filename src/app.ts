@@ -26,7 +26,7 @@ export interface AppOptions {
   writeLog?: (line: string) => void;
   /** How often expiry, reminders and the resume sweep run. */
   scheduleIntervalMs?: number;
-  /** Slack Web API retries (default SLACK_RETRIES); 429 answers are retried after their Retry-After. */
+  /** Slack Web API retries (default slackRetryPolicy); 429 answers are retried after their Retry-After. */
   slackRetries?: WebClientOptions["retryConfig"];
   /** Timeout of one Slack Web API call (default 10 s). */
   slackTimeoutMs?: number;
@@ -56,7 +56,7 @@ const BODY_LIMIT_BYTES = 256 * 1024;
  * over about 30 minutes, so a failing call ends (and is handled) in under a minute. A 429 is
  * retried after the Retry-After Slack sends, within the same count.
  */
-export const SLACK_RETRIES: NonNullable<WebClientOptions["retryConfig"]> = {
+export const slackRetryPolicy: NonNullable<WebClientOptions["retryConfig"]> = {
   retries: 3,
   factor: 2,
   minTimeout: 1_000,
@@ -82,7 +82,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const clientOptions: WebClientOptions = {
     slackApiUrl: config.slack.apiUrl,
     timeout: options.slackTimeoutMs ?? 10_000,
-    retryConfig: options.slackRetries ?? SLACK_RETRIES,
+    retryConfig: options.slackRetries ?? slackRetryPolicy,
   };
   // Checked before Bolt starts: Bolt's own auth.test is then skipped (it would fail unhandled).
   let bot: BotIdentity | undefined;

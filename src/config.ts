@@ -1,7 +1,7 @@
 import { z } from "zod";
 
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
-export type LogLevelName = (typeof LOG_LEVELS)[number];
+export const logLevelNames = ["debug", "info", "warn", "error"] as const;
+export type LogLevelName = (typeof logLevelNames)[number];
 
 export interface TenantConfig {
   /** Short name shown to people and stored with each request ("default" with one tenant). */
@@ -180,7 +180,7 @@ const envSchema = z.object({
   ALLOW_SELF_APPROVAL: boolean(false),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === "string" ? blankToUndefined(v.toLowerCase()) : v),
-    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+    z.enum(logLevelNames, { error: `must be one of ${logLevelNames.join(", ")}` }).default("info"),
   ),
   OCS_RETRY_MAX_ATTEMPTS: wholeNumber(6, 1, 50, "Identity API attempts per creation"),
   OCS_RETRY_MAX_SECONDS: positiveNumber(120, "Identity API retry window in seconds"),

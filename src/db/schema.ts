@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const REQUEST_STATUSES = [
+export const requestStatuses = [
   "pending",
   "approved",
   "creating",
@@ -10,7 +10,7 @@ export const REQUEST_STATUSES = [
   "cancelled",
   "expired",
 ] as const;
-export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export type RequestStatus = (typeof requestStatuses)[number];
 
 /** Identity API error as kept with a failed request: what people need, and what support asks for. */
 export interface StoredError {
@@ -39,7 +39,7 @@ export const requests = sqliteTable(
     allowedCorsOrigins: json<string[]>("allowed_cors_origins").notNull(),
     accessTokenLifetime: integer("access_token_lifetime").notNull(),
     justification: text("justification").notNull(),
-    status: text("status", { enum: REQUEST_STATUSES }).notNull().default("pending"),
+    status: text("status", { enum: requestStatuses }).notNull().default("pending"),
     /** Chosen at submission and sent as the client's Id: makes creation idempotent. */
     clientGuid: text("client_guid").notNull(),
     createdClientId: text("created_client_id"),
@@ -81,8 +81,8 @@ export const auditEvents = sqliteTable(
       .notNull()
       .references(() => requests.id),
     actor: text("actor").notNull(),
-    fromStatus: text("from_status", { enum: REQUEST_STATUSES }),
-    toStatus: text("to_status", { enum: REQUEST_STATUSES }).notNull(),
+    fromStatus: text("from_status", { enum: requestStatuses }),
+    toStatus: text("to_status", { enum: requestStatuses }).notNull(),
     detail: text("detail"),
     at: epochMs("at").notNull(),
   },

@@ -28,7 +28,7 @@ const errorResponse = z.looseObject({
 });
 
 /** How much of a non-JSON error body is kept as the reason. */
-const MAX_TEXT_REASON = 300;
+const maxReasonLength = 300;
 
 /** One HTTP exchange with a timeout; network failures and timeouts become IdentityApiErrors. */
 export async function send(
@@ -106,7 +106,7 @@ function reasonFromText(answer: HttpAnswer): string | undefined {
     return `The answer was ${page}, not an Identity API error: a proxy or gateway may have answered.`;
   }
   const flat = text.replace(/[\p{Cc}\s]+/gu, " ").trim();
-  return flat.length <= MAX_TEXT_REASON ? flat : `${flat.slice(0, MAX_TEXT_REASON - 1)}…`;
+  return flat.length <= maxReasonLength ? flat : `${flat.slice(0, maxReasonLength - 1)}…`;
 }
 
 /** Turns a non-success answer into a typed error, keeping the service's own words. */

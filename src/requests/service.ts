@@ -28,7 +28,7 @@ export interface ServicePolicy {
  * How long one approval post may take, Slack's own retries included: a post claimed this long ago
  * has died with its process. A request recorded less than this ago is still being announced.
  */
-const APPROVAL_POST_CLAIM_MS = 2 * 60_000;
+const approvalPostClaimMs = 2 * 60_000;
 
 export type SubmitResult =
   | { kind: "recorded"; request: Request }
@@ -424,10 +424,10 @@ export class RequestService {
   private async postWaitingRequests(atStart: boolean): Promise<void> {
     if (atStart) this.repo.makeApprovalPostsDue(this.now());
     const now = this.now();
-    const untriedBefore = Math.max(this.startedAt, now - APPROVAL_POST_CLAIM_MS);
+    const untriedBefore = Math.max(this.startedAt, now - approvalPostClaimMs);
     for (const request of this.repo.listUnposted(now, untriedBefore)) {
       if (this.stopping) return;
-      if (!this.repo.claimApprovalPost(request.id, this.now(), this.now() + APPROVAL_POST_CLAIM_MS)) continue;
+      if (!this.repo.claimApprovalPost(request.id, this.now(), this.now() + approvalPostClaimMs)) continue;
       const posted = await this.postForApproval(request);
       if (!posted) {
         await this.tellUnposted(request);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { REQUEST_MODAL_CALLBACK } from "../../src/slack/views/requestModal.ts";
+import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
 import { freePort } from "../support/childApp.ts";
 import {
   APPROVAL_CHANNEL,
@@ -44,7 +44,7 @@ describe("the same request delivered twice by Slack", () => {
     return payloadBody(
       viewSubmissionPayload(user, {
         id: viewId,
-        callbackId: REQUEST_MODAL_CALLBACK,
+        callbackId: requestModalCallbackId,
         privateMetadata: JSON.stringify({ channelId: "C0ORIGIN" }),
         values: modalStateValues(VALID_FORM),
       }),
@@ -178,7 +178,7 @@ describe("the same envelope redelivered over Socket Mode", () => {
   async function start(): Promise<Harness> {
     h = await Harness.start({
       env: {
-        SLACK_APP_TOKEN: "xapp-1-A0TEST-1234567890-socketmodetesttoken",
+        SLACK_APP_TOKEN: "xapp-test-app-token-for-tests-only",
         SLACK_SIGNING_SECRET: "",
         PORT: String(await freePort()),
       },
@@ -213,7 +213,7 @@ describe("the same envelope redelivered over Socket Mode", () => {
 
     const submission = viewSubmissionPayload(REQUESTER, {
       id: "VSOCKETDUP",
-      callbackId: REQUEST_MODAL_CALLBACK,
+      callbackId: requestModalCallbackId,
       privateMetadata: JSON.stringify({ channelId: "C0ORIGIN" }),
       values: modalStateValues(VALID_FORM),
     });

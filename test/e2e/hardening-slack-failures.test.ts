@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SLACK_RETRIES } from "../../src/app.ts";
+import { slackRetryPolicy } from "../../src/app.ts";
 import { openDatabase } from "../../src/db/connection.ts";
 import { validateRequestForm } from "../../src/requests/form.ts";
 import { type Request, RequestRepository } from "../../src/requests/repository.ts";
@@ -37,9 +37,9 @@ describe("Slack Web API failures", () => {
   }
 
   it("keeps the production retries bounded", () => {
-    expect(SLACK_RETRIES.retries).toBeGreaterThanOrEqual(1);
-    expect(SLACK_RETRIES.retries).toBeLessThanOrEqual(5);
-    expect(SLACK_RETRIES.maxTimeout).toBeLessThanOrEqual(30_000);
+    expect(slackRetryPolicy.retries).toBeGreaterThanOrEqual(1);
+    expect(slackRetryPolicy.retries).toBeLessThanOrEqual(5);
+    expect(slackRetryPolicy.maxTimeout).toBeLessThanOrEqual(30_000);
   });
 
   it("waits out a 429 ratelimited answer for its Retry-After, then posts once (production retry policy)", async () => {

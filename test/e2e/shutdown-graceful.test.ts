@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { REQUEST_MODAL_CALLBACK } from "../../src/slack/views/requestModal.ts";
+import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
 import { ChildApp } from "../support/childApp.ts";
 import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, VALID_FORM } from "../support/harness.ts";
 import {
@@ -71,7 +71,7 @@ describe("graceful stop (SIGTERM / SIGINT) of the app started as `npm start` doe
       payloadBody(
         viewSubmissionPayload(REQUESTER, {
           id: viewId,
-          callbackId: REQUEST_MODAL_CALLBACK,
+          callbackId: requestModalCallbackId,
           privateMetadata: JSON.stringify({ channelId: "C0ORIGIN" }),
           values: modalStateValues(VALID_FORM),
         }),

@@ -4,7 +4,7 @@ import { APPROVER, Harness, REQUESTER, VALID_FORM } from "../support/harness.ts"
 import { modalStateValues, viewSubmissionPayload } from "../support/slackRequests.ts";
 import { SocketModeStandIn } from "../support/socketModeStandIn.ts";
 
-const APP_TOKEN = "xapp-1-A0TEST-1234567890-socketmodetesttoken";
+const APP_TOKEN = "xapp-test-app-token-for-tests-only";
 
 describe("Socket Mode", () => {
   let h: Harness | undefined;

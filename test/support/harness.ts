@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AppOptions, type RunningApp, startApp } from "../../src/app.ts";
 import { type Config, parseConfig } from "../../src/config.ts";
-import { REQUEST_MODAL_CALLBACK } from "../../src/slack/views/requestModal.ts";
+import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
 import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "./identityStandIn.ts";
 import {
   buttonClickPayload,
@@ -19,7 +19,7 @@ import {
 } from "./slackRequests.ts";
 import { SlackStandIn, type SlackStandIn as SlackStandInType } from "./slackStandIn.ts";
 
-export const BOT_TOKEN = "xoxb-1111111111-2222222222-testbottokenvalue";
+export const BOT_TOKEN = "xoxb-test-bot-token-for-tests-only";
 export const APPROVAL_CHANNEL = "C0APPROVALS";
 export const REQUESTER: Person = { id: "U0REQUEST", name: "rita" };
 export const APPROVER: Person = { id: "U0APPROVE1", name: "alice" };
@@ -154,7 +154,7 @@ export class Harness {
       payloadBody(
         viewSubmissionPayload(user, {
           id: viewId,
-          callbackId: REQUEST_MODAL_CALLBACK,
+          callbackId: requestModalCallbackId,
           privateMetadata: JSON.stringify({ channelId: options.channelId ?? "C0ORIGIN" }),
           values: modalStateValues(values),
         }),

@@ -90,7 +90,7 @@ describe("log lines", () => {
 });
 
 describe("secrets in log lines", () => {
-  const BOT = "xoxb-1111111111-2222222222-testbottokenvalue";
+  const BOT = "xoxb-test-bot-token-for-tests-only";
 
   it("redacts configured secrets, secrets learnt later, and anything shaped like a Slack or bearer token", () => {
     const { log, lines } = capture("debug", ["super-secret-ocs-value-1234"]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REQUEST_STATUSES } from "../../src/db/schema.ts";
+import { requestStatuses } from "../../src/db/schema.ts";
 import { refusalText } from "../../src/slack/views/refusals.ts";
 import { sampleRequest } from "../support/fixtures.ts";
 
@@ -16,7 +16,7 @@ describe("refusal texts", () => {
       cancelled: /^Request #42 is already cancelled by its requester\./,
       expired: /^Request #42 has already expired without a decision\./,
     };
-    for (const status of REQUEST_STATUSES) {
+    for (const status of requestStatuses) {
       const text = refusalText("already_decided", sampleRequest({ status, decidedBy: "U0A" }));
       expect(text).toMatch(expected[status] as RegExp);
       expect(text).toMatch(/Nothing was changed\.$/);

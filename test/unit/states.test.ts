@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type OpenDatabase, openDatabase } from "../../src/db/connection.ts";
-import { REQUEST_STATUSES, type RequestStatus } from "../../src/db/schema.ts";
+import { type RequestStatus, requestStatuses } from "../../src/db/schema.ts";
 import type { RequestForm } from "../../src/requests/form.ts";
 import { RequestRepository } from "../../src/requests/repository.ts";
 import { canTransition, TRANSITIONS } from "../../src/requests/states.ts";
@@ -20,8 +20,8 @@ const FORM_VALUE: RequestForm = {
 
 describe("state machine", () => {
   it("allows exactly the transitions of DESIGN.md", () => {
-    const allowed = REQUEST_STATUSES.flatMap((from) =>
-      REQUEST_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}→${to}`),
+    const allowed = requestStatuses.flatMap((from) =>
+      requestStatuses.filter((to) => canTransition(from, to)).map((to) => `${from}→${to}`),
     );
     expect(allowed.sort()).toEqual(
       [

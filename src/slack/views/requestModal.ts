@@ -2,7 +2,7 @@ import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from "@slack/
 import { type FieldId, FORM } from "../../requests/form.ts";
 import { context, section } from "./blocks.ts";
 
-export const REQUEST_MODAL_CALLBACK = "create_auth_client";
+export const requestModalCallbackId = "create_auth_client";
 /** The action_id of every input element: blocks are told apart by their block_id (the field id). */
 export const INPUT_ACTION = "value";
 
@@ -117,7 +117,7 @@ export function requestModal(tenants: TenantChoice[], metadata: ModalMetadata): 
   ];
   return {
     type: "modal",
-    callback_id: REQUEST_MODAL_CALLBACK,
+    callback_id: requestModalCallbackId,
     title: { type: "plain_text", text: "Request a client" },
     submit: { type: "plain_text", text: "Submit request" },
     close: { type: "plain_text", text: "Cancel" },

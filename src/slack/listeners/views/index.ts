@@ -6,7 +6,7 @@ import {
   INPUT_ACTION,
   parseModalMetadata,
   pendingLimitModal,
-  REQUEST_MODAL_CALLBACK,
+  requestModalCallbackId,
 } from "../../views/requestModal.ts";
 import type { ListenerDeps } from "../deps.ts";
 
@@ -25,7 +25,7 @@ export function readForm(values: StateValues): RawForm {
 export function register(app: App, deps: ListenerDeps): void {
   const tenantNames = deps.tenants.map((t) => t.name);
 
-  app.view(REQUEST_MODAL_CALLBACK, async ({ ack, body, view }) => {
+  app.view(requestModalCallbackId, async ({ ack, body, view }) => {
     const result = validateRequestForm(readForm(view.state.values), tenantNames);
     if (!result.ok) {
       await ack({ response_action: "errors", errors: result.errors as Record<string, string> });

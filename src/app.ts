@@ -8,6 +8,7 @@ import { IdentityClients } from "./identity/client.ts";
 import type { RetryHooks } from "./identity/retry.ts";
 import { type AppLogger, createLogger, Redactor } from "./log.ts";
 import { RequestRepository } from "./requests/repository.ts";
+import { startScheduler } from "./requests/scheduler.ts";
 import { RequestService } from "./requests/service.ts";
 import { SlackApprovers } from "./slack/approvers.ts";
 import * as actions from "./slack/listeners/actions/index.ts";
@@ -181,24 +182,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     tenants: config.tenants.map((t) => t.name),
   });
 
-  // Take up what a previous run left unfinished, then keep the schedule.
-  let ticking: Promise<void> | undefined;
-  const tick = (atStart: boolean) => {
-    ticking ??= (async () => {
-      try {
-        await service.resume({ atStart });
-        await service.runSchedule();
-      } catch (error) {
-        log.event("error", "schedule_failed", { error: error instanceof Error ? error.message : String(error) });
-      } finally {
-        ticking = undefined;
-      }
-    })();
-    return ticking;
-  };
-  void tick(true);
-  const timer = setInterval(() => void tick(false), options.scheduleIntervalMs ?? 30_000);
-  timer.unref();
+  const scheduler = startScheduler(service, log, options.scheduleIntervalMs ?? 30_000);
 
   let stopped: Promise<void> | undefined;
   return {
@@ -210,7 +194,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         // One deadline for everything, so a stuck step cannot hold the stop past it.
         const deadline = Date.now() + (options.drainTimeoutMs ?? 25_000);
         const left = () => Math.max(0, deadline - Date.now());
-        clearInterval(timer);
+        scheduler.stop();
         // No new Slack requests from here on; those under way (acked or not) may finish.
         await beforeDeadline(
           receiver.stop?.().catch(() => undefined),
@@ -218,7 +202,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         );
         const handled = await slackRequests.settle(left());
         const drained = await service.drain(left());
-        await beforeDeadline(ticking, left());
+        await beforeDeadline(scheduler.running, left());
         await home.stop();
         database.close();
         log.event("info", "stopped", { drained: drained && handled });

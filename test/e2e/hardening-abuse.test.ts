@@ -3,7 +3,7 @@ import type { InputBlock, ModalView } from "@slack/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORM } from "../../src/requests/form.ts";
 import { DENY_REASON_MAX } from "../../src/slack/views/denyModal.ts";
-import { APPROVAL_CHANNEL, APPROVER, Harness, OUTSIDER, REQUESTER, textOf, VALID_FORM } from "../support/harness.ts";
+import { APPROVER, Harness, OUTSIDER, REQUESTER, textOf, VALID_FORM } from "../support/harness.ts";
 import { type Person, sign } from "../support/slackRequests.ts";
 
 const WAIT = 10_000;
@@ -53,8 +53,7 @@ describe("abuse limits", () => {
     await h.stop();
   });
 
-  const approvalPosts = () =>
-    h.slack.callsOf("chat.postMessage").filter((c) => c.args.channel === APPROVAL_CHANNEL && !c.args.thread_ts);
+  const approvalPosts = () => h.approvalPosts();
 
   describe("pending requests per person", () => {
     let first: { id: number; ts: string };

@@ -35,8 +35,7 @@ describe("the same request delivered twice by Slack", () => {
     return h;
   }
 
-  const approvalPosts = (x: Harness) =>
-    x.slack.callsOf("chat.postMessage").filter((c) => c.args.channel === APPROVAL_CHANNEL && !c.args.thread_ts);
+  const approvalPosts = (x: Harness) => x.approvalPosts();
   const lines = (x: Harness) => x.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
   const errorLines = (x: Harness) => lines(x).filter((l) => l.level === "error");
 
@@ -250,5 +249,5 @@ describe("the same envelope redelivered over Socket Mode", () => {
 });
 
 function approvalPostsOf(x: Harness) {
-  return x.slack.callsOf("chat.postMessage").filter((c) => c.args.channel === APPROVAL_CHANNEL && !c.args.thread_ts);
+  return x.approvalPosts();
 }

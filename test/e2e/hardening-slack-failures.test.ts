@@ -21,8 +21,7 @@ describe("Slack Web API failures", () => {
     return h;
   }
 
-  const approvalPosts = (x: Harness) =>
-    x.slack.callsOf("chat.postMessage").filter((c) => c.args.channel === APPROVAL_CHANNEL && !c.args.thread_ts);
+  const approvalPosts = (x: Harness) => x.approvalPosts();
   const dmsMatching = (x: Harness, pattern: RegExp) =>
     x.dmsTo(REQUESTER).filter((c) => pattern.test(String(c.args.text)));
   const logEvents = (x: Harness, event: string) =>

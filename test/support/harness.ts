@@ -17,7 +17,7 @@ import {
   slashCommandBody,
   viewSubmissionPayload,
 } from "./slackRequests.ts";
-import { SlackStandIn, type SlackStandIn as SlackStandInType } from "./slackStandIn.ts";
+import { type SlackCall, SlackStandIn, type SlackStandIn as SlackStandInType } from "./slackStandIn.ts";
 
 export const BOT_TOKEN = "xoxb-test-bot-token-for-tests-only";
 export const APPROVAL_CHANNEL = "C0APPROVALS";
@@ -164,17 +164,11 @@ export class Harness {
 
   /** Submits a valid form and waits for the approval post; returns the request's number and message ts. */
   async submitValid(user: Person = REQUESTER, values: FormValues = VALID_FORM): Promise<{ id: number; ts: string }> {
-    const before = this.slack
-      .callsOf("chat.postMessage")
-      .filter((c) => c.args.channel === APPROVAL_CHANNEL && !c.args.thread_ts).length;
+    const before = this.approvalPosts().length;
     const answer = await this.submitForm(user, values);
     if (answer.status !== 200 || answer.text !== "")
       throw new Error(`Submission refused: ${answer.status} ${answer.text}`);
-    const posts = await this.slack.waitForCalls(
-      "chat.postMessage",
-      before + 1,
-      (c) => c.args.channel === APPROVAL_CHANNEL && !c.args.thread_ts,
-    );
+    const posts = await this.slack.waitForCalls("chat.postMessage", before + 1, isApprovalPost);
     const post = posts[before];
     const latest = this.service.repository.listByRequester(user.id, 1)[0];
     if (!latest || !post) throw new Error("No request recorded");
@@ -228,6 +222,11 @@ export class Harness {
     );
   }
 
+  /** Requests posted for approval (not thread replies) in the approval channel. */
+  approvalPosts(): SlackCall[] {
+    return this.slack.callsOf("chat.postMessage").filter(isApprovalPost);
+  }
+
   /** Direct messages the bot sent to a user. */
   dmsTo(user: Person) {
     return this.slack.callsOf("chat.postMessage").filter((c) => c.args.channel === user.id);
@@ -236,6 +235,10 @@ export class Harness {
   ephemeralsTo(user: Person) {
     return this.slack.callsOf("chat.postEphemeral").filter((c) => c.args.user === user.id);
   }
+}
+
+export function isApprovalPost(c: SlackCall): boolean {
+  return c.args.channel === APPROVAL_CHANNEL && !c.args.thread_ts;
 }
 
 /** All the text of a message's blocks, for assertions about what people read. */

@@ -1,16 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type FieldId, FORM, type RawForm, validateRequestForm } from "../../src/requests/form.ts";
+import { VALID_FORM } from "../support/harness.ts";
 
 const TENANTS = ["default"];
 
-const VALID: RawForm = {
-  name: "Plant dashboard",
-  redirectUris: "https://dashboard.example.com/callback\nhttp://localhost:5173/callback",
-  postLogoutRedirectUris: "https://dashboard.example.com/",
-  allowedCorsOrigins: "https://dashboard.example.com",
-  accessTokenLifetime: "1800",
-  justification: "The plant dashboard team needs sign-in for the new site.",
-};
+/** The harness's valid form, as the validator receives it. */
+const VALID: RawForm = VALID_FORM;
 
 function errorsOf(change: RawForm): Partial<Record<FieldId, string>> {
   const result = validateRequestForm({ ...VALID, ...change }, TENANTS);

@@ -64,7 +64,9 @@ export class SlackStandIn {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 1000;
+    // Slack keeps its connections open between calls. Node's 5 s default lets fetch (undici) reuse
+    // them; a 1 s timeout made undici open a new connection for every call.
+    this.server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     const { port } = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;

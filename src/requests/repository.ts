@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   and,
   asc,
+  type Column,
   count,
   desc,
   eq,
@@ -47,10 +48,11 @@ export interface TransitionInput {
   to: RequestStatus;
   actor: string;
   detail?: string | undefined;
-  set?: Partial<Omit<RequestRow, "id" | "status">>;
-  /** Extra condition the row must meet, checked in the same UPDATE. */
-  where?: SQL | undefined;
+  set?: TransitionSet;
 }
+
+/** Columns a transition may change besides status and updatedAt. */
+export type TransitionSet = Partial<Omit<RequestRow, "id" | "status" | "updatedAt">>;
 
 /** Where a page of "my requests" starts: older than `before`, or newer than `after`; neither = newest. */
 export interface PageCursor {
@@ -84,12 +86,18 @@ export function nextReminderAfter(
 /** Every read and write of requests and their audit trail. Status changes are conditional UPDATEs. */
 export class RequestRepository {
   private readonly q: HotStatements;
+  /** One compiled UPDATE per shape of `set` (a handful: one per kind of transition). */
+  private readonly transitionUpdates = new Map<string, TransitionUpdate>();
+  /** Runs a function in a BEGIN IMMEDIATE transaction; built once, not on every call. */
+  private readonly immediately: <T>(work: () => T) => T;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
     this.q = prepareHotStatements(db);
+    const inTransaction = db.$client.transaction((work: () => unknown) => work());
+    this.immediately = <T>(work: () => T) => inTransaction.immediate(work) as T;
   }
 
   /** Records a submission once: a repeated submission of the same modal returns the first row. */
@@ -98,46 +106,38 @@ export class RequestRepository {
     ttlMs: number,
     firstReminderMs: number | undefined,
   ): { request: Request; created: boolean } {
-    return this.db.transaction(
-      (tx) => {
-        const existing = this.q.bySubmissionKey.get({ key: input.submissionKey });
-        if (existing) return { request: existing, created: false };
-        const now = this.now();
-        const { form } = input;
-        const request = tx
-          .insert(requests)
-          .values({
-            tenant: form.tenant,
-            requesterId: input.requesterId,
-            originChannelId: input.originChannelId ?? null,
-            submissionKey: input.submissionKey,
-            name: form.name,
-            redirectUris: form.redirectUris,
-            postLogoutRedirectUris: form.postLogoutRedirectUris,
-            allowedCorsOrigins: form.allowedCorsOrigins,
-            accessTokenLifetime: form.accessTokenLifetime,
-            justification: form.justification,
-            status: "pending",
-            clientGuid: randomUUID(),
-            expiresAt: now + ttlMs,
-            nextReminderAt: firstReminderMs === undefined ? null : now + firstReminderMs,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .returning()
-          .get();
-        this.q.audit.run({
-          requestId: request.id,
-          actor: input.requesterId,
-          fromStatus: null,
-          toStatus: "pending",
-          detail: null,
-          at: now,
-        });
-        return { request, created: true };
-      },
-      { behavior: "immediate" },
-    );
+    return this.immediately(() => {
+      const existing = this.q.bySubmissionKey.get({ key: input.submissionKey });
+      if (existing) return { request: existing, created: false };
+      const now = this.now();
+      const { form } = input;
+      const request = this.q.insertRequest.get({
+        tenant: form.tenant,
+        requesterId: input.requesterId,
+        originChannelId: input.originChannelId ?? null,
+        submissionKey: input.submissionKey,
+        name: form.name,
+        redirectUris: form.redirectUris,
+        postLogoutRedirectUris: form.postLogoutRedirectUris,
+        allowedCorsOrigins: form.allowedCorsOrigins,
+        accessTokenLifetime: form.accessTokenLifetime,
+        justification: form.justification,
+        clientGuid: randomUUID(),
+        expiresAt: now + ttlMs,
+        nextReminderAt: firstReminderMs === undefined ? null : now + firstReminderMs,
+        now,
+      });
+      if (!request) throw new Error("The new request was not returned by the database");
+      this.q.audit.run({
+        requestId: request.id,
+        actor: input.requesterId,
+        fromStatus: null,
+        toStatus: "pending",
+        detail: null,
+        at: now,
+      });
+      return { request, created: true };
+    });
   }
 
   findBySubmissionKey(submissionKey: string): Request | undefined {
@@ -156,65 +156,60 @@ export class RequestRepository {
   transition(input: TransitionInput): Request | undefined {
     const allowed = input.from.filter((f) => canTransition(f, input.to));
     if (allowed.length === 0) throw new Error(`No transition from ${input.from.join("/")} to ${input.to}`);
-    return this.db.transaction(
-      (tx) => {
-        const before = this.q.statusOf.get({ id: input.id });
-        if (!before || !allowed.includes(before.status)) return undefined;
-        const now = this.now();
-        const updated = tx
-          .update(requests)
-          .set({ ...input.set, status: input.to, updatedAt: now })
-          .where(and(eq(requests.id, input.id), eq(requests.status, before.status), input.where))
-          .returning()
-          .get();
-        if (!updated) return undefined;
-        this.q.audit.run({
-          requestId: input.id,
-          actor: input.actor,
-          fromStatus: before.status,
-          toStatus: input.to,
-          detail: input.detail ?? null,
-          at: now,
-        });
-        return updated;
-      },
-      { behavior: "immediate" },
-    );
+    return this.immediately(() => {
+      const before = this.q.statusOf.get({ id: input.id });
+      if (!before || !allowed.includes(before.status)) return undefined;
+      const now = this.now();
+      const { statement, values } = this.transitionUpdate(input.set ?? {});
+      const updated = statement.get({ ...values, id: input.id, from: before.status, to: input.to, now });
+      if (!updated) return undefined;
+      this.q.audit.run({
+        requestId: input.id,
+        actor: input.actor,
+        fromStatus: before.status,
+        toStatus: input.to,
+        detail: input.detail ?? null,
+        at: now,
+      });
+      return updated;
+    });
+  }
+
+  /** The compiled UPDATE for this shape of `set`, and its values as the columns store them. */
+  private transitionUpdate(set: TransitionSet): { statement: TransitionUpdate; values: Record<string, unknown> } {
+    const keys = (Object.keys(set) as (keyof TransitionSet)[]).filter((key) => set[key] !== undefined).sort();
+    const shape = keys.join(",");
+    let statement = this.transitionUpdates.get(shape);
+    if (!statement) {
+      statement = prepareTransitionUpdate(this.db, keys);
+      this.transitionUpdates.set(shape, statement);
+    }
+    const values: Record<string, unknown> = {};
+    for (const key of keys) {
+      const value = set[key];
+      const column: Column = requests[key];
+      // Encoded here, as drizzle does for non-prepared values (JSON columns); null stays NULL.
+      values[`set_${key}`] = value === null ? null : column.mapToDriverValue(value);
+    }
+    return { statement, values };
   }
 
   /** Remembers the requester's DM with the Cancel button (the latest one), so it can be edited later. */
   setRequesterMessage(id: number, channelId: string, ts: string): void {
-    this.db
-      .insert(requesterMessages)
-      .values({ requestId: id, channelId, ts })
-      .onConflictDoUpdate({ target: requesterMessages.requestId, set: { channelId, ts } })
-      .run();
+    this.q.setRequesterMessage.run({ id, channelId, ts });
   }
 
   requesterMessageOf(id: number): { channelId: string; ts: string } | undefined {
-    return this.db
-      .select({ channelId: requesterMessages.channelId, ts: requesterMessages.ts })
-      .from(requesterMessages)
-      .where(eq(requesterMessages.requestId, id))
-      .get();
+    return this.q.requesterMessageOf.get({ id });
   }
 
   setApprovalMessage(id: number, channelId: string, ts: string): void {
-    this.db
-      .update(requests)
-      .set({ approvalChannelId: channelId, approvalMessageTs: ts })
-      .where(and(eq(requests.id, id), isNull(requests.approvalMessageTs)))
-      .run();
+    this.q.setApprovalMessage.run({ id, channelId, ts });
   }
 
   /** Marks the final outcome as told; true for exactly one caller. */
   claimOutcomeNotification(id: number): boolean {
-    const result = this.db
-      .update(requests)
-      .set({ outcomeNotifiedAt: this.now() })
-      .where(and(eq(requests.id, id), isNull(requests.outcomeNotifiedAt)))
-      .run();
-    return result.changes === 1;
+    return this.q.claimOutcomeNotification.run({ id, now: this.now() }).changes === 1;
   }
 
   /** Takes the reminder that is due; true for exactly one caller, so two ticks never both send. */
@@ -441,24 +436,7 @@ export class RequestRepository {
 
   /** Ends the backoff of every request still waiting to be posted (the channel works again, or the bot restarted). */
   makeApprovalPostsDue(now: number): number {
-    // Runs after every approval post. A correlated EXISTS looks up only the (few) retry rows'
-    // requests; an IN (subquery) listed every pending request first: ~1.3 ms with 10,000
-    // pending instead of ~0.1 ms (bench/results.md).
-    const waiting = this.db
-      .select({ one: sql`1` })
-      .from(requests)
-      .where(
-        and(
-          eq(requests.id, approvalPostRetries.requestId),
-          eq(requests.status, "pending"),
-          isNull(requests.approvalMessageTs),
-        ),
-      );
-    return this.db
-      .update(approvalPostRetries)
-      .set({ nextAttemptAt: now })
-      .where(and(gt(approvalPostRetries.attempts, 0), gt(approvalPostRetries.nextAttemptAt, now), exists(waiting)))
-      .run().changes;
+    return this.q.makeApprovalPostsDue.run({ now }).changes;
   }
 
   approvalPostRetryOf(id: number): ApprovalPostRetry | undefined {
@@ -548,16 +526,12 @@ export class RequestRepository {
   }
 
   raiseAttempts(id: number): void {
-    this.db
-      .update(requests)
-      .set({ attempts: sql`${requests.attempts} + 1` })
-      .where(eq(requests.id, id))
-      .run();
+    this.q.raiseAttempts.run({ id });
   }
 
   /** Stamps the row so a later sweep can tell a live creation from an abandoned one. */
   touch(id: number): void {
-    this.db.update(requests).set({ updatedAt: this.now() }).where(eq(requests.id, id)).run();
+    this.q.touch.run({ id, now: this.now() });
   }
 
   staleCreating(before: number): Request[] {
@@ -569,12 +543,16 @@ export class RequestRepository {
   }
 }
 
+const p = (name: string) => sql.placeholder(name);
+/** A placeholder where drizzle's types want SQL (update sets); its value must come encoded. */
+const raw = (name: string) => sql`${p(name)}`;
+
 /**
- * The statements of the hot paths (every command, submission and transition), built and compiled
- * once instead of on every call: `get` 174 → 13 µs, `transition` 440 → 225 µs (bench/results.md).
+ * The statements of the hot paths (every command, submission, approval and transition), built
+ * and compiled once instead of on every call: drizzle builds the SQL text and SQLite compiles it
+ * each time otherwise. `get` 174 → 13 µs; DB time per request 2.1 → see bench/results.md.
  */
 function prepareHotStatements(db: Db) {
-  const p = (name: string) => sql.placeholder(name);
   return {
     byId: db
       .select()
@@ -610,7 +588,101 @@ function prepareHotStatements(db: Db) {
         at: p("at"),
       })
       .prepare(),
+    insertRequest: db
+      .insert(requests)
+      .values({
+        tenant: p("tenant"),
+        requesterId: p("requesterId"),
+        originChannelId: p("originChannelId"),
+        submissionKey: p("submissionKey"),
+        name: p("name"),
+        redirectUris: p("redirectUris"),
+        postLogoutRedirectUris: p("postLogoutRedirectUris"),
+        allowedCorsOrigins: p("allowedCorsOrigins"),
+        accessTokenLifetime: p("accessTokenLifetime"),
+        justification: p("justification"),
+        status: "pending",
+        clientGuid: p("clientGuid"),
+        expiresAt: p("expiresAt"),
+        nextReminderAt: p("nextReminderAt"),
+        createdAt: p("now"),
+        updatedAt: p("now"),
+      })
+      .returning()
+      .prepare(),
+    setApprovalMessage: db
+      .update(requests)
+      .set({ approvalChannelId: raw("channelId"), approvalMessageTs: raw("ts") })
+      .where(and(eq(requests.id, p("id")), isNull(requests.approvalMessageTs)))
+      .prepare(),
+    setRequesterMessage: db
+      .insert(requesterMessages)
+      .values({ requestId: p("id"), channelId: p("channelId"), ts: p("ts") })
+      .onConflictDoUpdate({ target: requesterMessages.requestId, set: { channelId: raw("channelId"), ts: raw("ts") } })
+      .prepare(),
+    requesterMessageOf: db
+      .select({ channelId: requesterMessages.channelId, ts: requesterMessages.ts })
+      .from(requesterMessages)
+      .where(eq(requesterMessages.requestId, p("id")))
+      .prepare(),
+    claimOutcomeNotification: db
+      .update(requests)
+      .set({ outcomeNotifiedAt: raw("now") })
+      .where(and(eq(requests.id, p("id")), isNull(requests.outcomeNotifiedAt)))
+      .prepare(),
+    raiseAttempts: db
+      .update(requests)
+      .set({ attempts: sql`${requests.attempts} + 1` })
+      .where(eq(requests.id, p("id")))
+      .prepare(),
+    touch: db
+      .update(requests)
+      .set({ updatedAt: raw("now") })
+      .where(eq(requests.id, p("id")))
+      .prepare(),
+    // Runs after every approval post. A correlated EXISTS looks up only the (few) retry rows'
+    // requests; an IN (subquery) listed every pending request first: ~1.3 ms with 10,000
+    // pending instead of ~0.1 ms (bench/results.md).
+    makeApprovalPostsDue: db
+      .update(approvalPostRetries)
+      .set({ nextAttemptAt: raw("now") })
+      .where(
+        and(
+          gt(approvalPostRetries.attempts, 0),
+          gt(approvalPostRetries.nextAttemptAt, p("now")),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(requests)
+              .where(
+                and(
+                  eq(requests.id, approvalPostRetries.requestId),
+                  eq(requests.status, "pending"),
+                  isNull(requests.approvalMessageTs),
+                ),
+              ),
+          ),
+        ),
+      )
+      .prepare(),
   };
 }
 
 type HotStatements = ReturnType<typeof prepareHotStatements>;
+
+/**
+ * UPDATE … SET <keys>, status, updated_at WHERE id AND status = the status read in the same
+ * transaction, RETURNING the row: the conditional move at the heart of every transition.
+ */
+function prepareTransitionUpdate(db: Db, keys: readonly (keyof TransitionSet)[]) {
+  const set: Record<string, SQL> = { status: raw("to"), updatedAt: raw("now") };
+  for (const key of keys) set[key] = raw(`set_${key}`);
+  return db
+    .update(requests)
+    .set(set)
+    .where(and(eq(requests.id, p("id")), eq(requests.status, p("from"))))
+    .returning()
+    .prepare();
+}
+
+type TransitionUpdate = ReturnType<typeof prepareTransitionUpdate>;

@@ -454,7 +454,6 @@ export class RequestService {
         actor: "system",
         detail: "no decision in time",
         set: { nextReminderAt: null },
-        where: undefined,
       });
       if (expired) await this.announceDecision(expired, "expired");
     }

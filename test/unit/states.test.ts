@@ -120,6 +120,74 @@ describe("repository transitions", () => {
     expect(repo.get(r.id)?.remindersSent).toBe(1);
   });
 
+  it("stores what a transition sets as drizzle would: JSON as JSON, null as NULL, whatever the order of the fields", () => {
+    const r = record();
+    repo.transition({
+      id: r.id,
+      from: ["pending"],
+      to: "approved",
+      actor: "UA",
+      set: { decidedBy: "UA", decidedAt: 42 },
+    });
+    repo.transition({ id: r.id, from: ["approved"], to: "creating", actor: "UA" });
+    const error = { status: 400, error: "Bad", reason: 'Has "quotes"', operationId: "op-1" };
+    const failed = repo.transition({
+      id: r.id,
+      from: ["creating"],
+      to: "failed",
+      actor: "system",
+      set: { outcomeNotifiedAt: null, lastError: error },
+    });
+    expect(failed).toMatchObject({ status: "failed", decidedBy: "UA", decidedAt: 42, lastError: error });
+    // The same fields in another order, now clearing the error: must use NULL, not the text "null".
+    repo.transition({ id: r.id, from: ["failed"], to: "creating", actor: "UB" });
+    const created = repo.transition({
+      id: r.id,
+      from: ["creating"],
+      to: "created",
+      actor: "system",
+      set: { lastError: null, createdClientId: "abc", outcomeNotifiedAt: null },
+    });
+    expect(created).toMatchObject({ status: "created", createdClientId: "abc", lastError: null });
+    const stored = db.db.$client
+      .prepare("select typeof(last_error) as t, typeof(outcome_notified_at) as n, status from requests where id = ?")
+      .get(r.id);
+    expect(stored).toEqual({ t: "null", n: "null", status: "created" });
+  });
+
+  it("records every field of the form as submitted", () => {
+    const form: RequestForm = {
+      ...FORM_VALUE,
+      postLogoutRedirectUris: ["https://app.example.com/bye"],
+      allowedCorsOrigins: ["https://app.example.com", "http://localhost:3000"],
+    };
+    const { request } = repo.record(
+      { form, requesterId: "U9", originChannelId: undefined, submissionKey: "V9" },
+      1000,
+      undefined,
+    );
+    expect(repo.get(request.id)).toMatchObject({
+      ...form,
+      requesterId: "U9",
+      originChannelId: null,
+      status: "pending",
+      nextReminderAt: null,
+      expiresAt: request.createdAt + 1000,
+      updatedAt: request.createdAt,
+    });
+  });
+
+  it("keeps the approval message it was posted with, and the requester's latest DM", () => {
+    const r = record();
+    repo.setApprovalMessage(r.id, "C1", "1.1");
+    repo.setApprovalMessage(r.id, "C1", "2.2");
+    expect(repo.get(r.id)).toMatchObject({ approvalChannelId: "C1", approvalMessageTs: "1.1" });
+    repo.setRequesterMessage(r.id, "D1", "3.3");
+    repo.setRequesterMessage(r.id, "D1", "4.4");
+    expect(repo.requesterMessageOf(r.id)).toEqual({ channelId: "D1", ts: "4.4" });
+    expect(repo.requesterMessageOf(r.id + 1)).toBeUndefined();
+  });
+
   it("tells an outcome once", () => {
     const r = record();
     expect(repo.claimOutcomeNotification(r.id)).toBe(true);

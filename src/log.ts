@@ -74,6 +74,33 @@ function describe(value: unknown): unknown {
   return value;
 }
 
+let stdoutLines: ((line: string) => void) | undefined;
+
+/**
+ * Writes lines to stdout a loop turn at a time. A write to a file or pipe is a blocking system
+ * call, so under load one write per turn instead of one per line keeps the event loop free
+ * (bench/results.md). Whatever is left is written when the process exits.
+ */
+function writeToStdout(line: string): void {
+  stdoutLines ??= batchedWriter((text) => process.stdout.write(text));
+  stdoutLines(line);
+}
+
+export function batchedWriter(write: (text: string) => void): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    write(text);
+  };
+  process.on("exit", flush);
+  return (line) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(`${line}\n`);
+  };
+}
+
 /**
  * JSON-lines logger used by the app and handed to Bolt, so every line — Bolt's own included —
  * goes through the redactor.
@@ -86,7 +113,7 @@ export function createLogger(options: {
 }): AppLogger {
   let level = options.level;
   let name = options.name ?? "bot";
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = options.write ?? writeToStdout;
 
   const emit = (at: LogLevelName, fields: LogFields) => {
     if (ORDER[at] < ORDER[level]) return;

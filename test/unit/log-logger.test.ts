@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { LogLevel } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
 import type { LogLevelName } from "../../src/config.ts";
-import { createLogger, Redactor } from "../../src/log.ts";
+import { batchedWriter, createLogger, Redactor } from "../../src/log.ts";
 import { summarise } from "../../src/slack/listeners/requestLog.ts";
 
 function capture(level: LogLevelName, secrets: string[] = []) {
@@ -159,5 +160,42 @@ describe("the line per Slack request", () => {
       expect(() => summarise(body)).not.toThrow();
     }
     expect(summarise(null).kind).toBe("unknown");
+  });
+});
+
+describe("writing to stdout", () => {
+  it("writes the lines of one loop turn in one write, in order, and the next turn's in another", async () => {
+    const writes: string[] = [];
+    const write = batchedWriter((text) => writes.push(text));
+    write("one");
+    write("two");
+    write("three");
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual(["one\ntwo\nthree\n"]);
+    write("four");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual(["one\ntwo\nthree\n", "four\n"]);
+  });
+
+  it("loses no line when the process exits in the same turn", () => {
+    const script = [
+      'import { createLogger, Redactor } from "./src/log.ts";',
+      'const log = createLogger({ level: "info", redactor: new Redactor(["xoxb-secret-token"]) });',
+      'log.event("info", "first");',
+      'log.event("error", "last_words", { token: "xoxb-secret-token" });',
+      "process.exit(3);",
+    ].join("\n");
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(child.status).toBe(3);
+    const lines = child.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.event)).toEqual(["first", "last_words"]);
+    expect(child.stdout).not.toContain("xoxb-secret-token");
   });
 });

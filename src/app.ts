@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from "@slack/bolt";
 import { WebClient, type WebClientOptions } from "@slack/web-api";
 import { type Config, secretsOf } from "./config.ts";
+import { type BackgroundCheckpoints, startBackgroundCheckpoints } from "./db/checkpoints.ts";
 import { openDatabase } from "./db/connection.ts";
 import { IdentityClients } from "./identity/client.ts";
 import type { RetryHooks } from "./identity/retry.ts";
@@ -70,6 +71,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const redactor = new Redactor(secretsOf(config));
   const log = createLogger({ level: config.logLevel, redactor, write: options.writeLog });
   const database = openDatabase(config.databasePath);
+  const checkpoints: BackgroundCheckpoints | undefined =
+    config.databasePath === ":memory:"
+      ? undefined
+      : startBackgroundCheckpoints(database.db.$client, config.databasePath, {
+          onFailure: (error) => log.event("warn", "checkpoint_worker_failed", { error, fallback: "main connection" }),
+        });
+  const closeDatabase = async (timeoutMs: number) => {
+    await checkpoints?.stop(timeoutMs);
+    database.close();
+  };
 
   const healthz: CustomRoute = {
     path: "/healthz",
@@ -95,7 +106,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         log,
       );
     } catch (error) {
-      database.close();
+      await closeDatabase(5_000);
       throw error;
     }
   }
@@ -174,7 +185,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     log.event("error", "listener_failed", { error: error.message, code: error.code });
   });
 
-  const started = await receiver.start(config.port);
+  let started: unknown;
+  try {
+    started = await receiver.start(config.port);
+  } catch (error) {
+    await closeDatabase(5_000);
+    throw error;
+  }
   const port = config.slack.appToken ? config.port : ((started as Server).address() as AddressInfo).port;
   log.event("info", "started", {
     mode: config.slack.appToken ? "socket" : "http",
@@ -204,7 +221,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         const drained = await service.drain(left());
         await beforeDeadline(scheduler.running, left());
         await home.stop();
-        database.close();
+        await closeDatabase(Math.max(left(), 1_000));
         log.event("info", "stopped", { drained: drained && handled });
       })();
       return stopped;

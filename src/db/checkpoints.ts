@@ -1,0 +1,106 @@
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import type BetterSqlite3 from "better-sqlite3";
+
+/**
+ * SQLite's own checkpoint runs inside whichever commit fills the WAL past 1,000 pages, on the
+ * event loop: it copies the pages into the database file and waits for the disk twice (fsync),
+ * 8–16 ms per checkpoint on the benchmark machine, so that Slack request waits too
+ * (bench/results.md). Here a worker thread with its own connection checkpoints instead, and the
+ * app's commits only append to the WAL. Durability is unchanged (synchronous = NORMAL).
+ */
+
+/** The main connection still checkpoints if the WAL ever grows this large (the worker fell behind or died). */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
+
+export interface CheckpointReport {
+  /** Frames in the WAL, and how many of them are now in the database file. */
+  log: number;
+  checkpointed: number;
+}
+
+export interface BackgroundCheckpoints {
+  /** Stops the worker after a last checkpoint (bounded by `timeoutMs`). */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export interface CheckpointOptions {
+  intervalMs?: number;
+  /** Told when the worker cannot run: the main connection checkpoints again by itself. */
+  onFailure?: (error: string) => void;
+  onCheckpoint?: (report: CheckpointReport) => void;
+}
+
+// Plain JavaScript: a worker does not get the TypeScript loader in every runner (tsx, vitest).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const stop = (error) => {
+  parentPort.postMessage({ failure: String((error && error.message) || error) });
+  process.exit(1);
+};
+try {
+  const Database = require(workerData.driver);
+  const db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma("busy_timeout = 1000");
+  const checkpoint = () => {
+    const [result] = db.pragma("wal_checkpoint(PASSIVE)");
+    if (result && result.log > 0) parentPort.postMessage({ log: result.log, checkpointed: result.checkpointed });
+  };
+  const timer = setInterval(() => {
+    try { checkpoint(); } catch (error) { stop(error); }
+  }, workerData.intervalMs);
+  parentPort.on("message", () => {
+    clearInterval(timer);
+    try { checkpoint(); } catch {} finally { db.close(); parentPort.close(); }
+  });
+} catch (error) {
+  stop(error);
+}
+`;
+
+/** Starts checkpointing `path` (opened by `main`, in WAL mode) from a worker thread. */
+export function startBackgroundCheckpoints(
+  main: BetterSqlite3.Database,
+  path: string,
+  options: CheckpointOptions = {},
+): BackgroundCheckpoints {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      driver: createRequire(import.meta.url).resolve("better-sqlite3"),
+      path,
+      intervalMs: options.intervalMs ?? 250,
+    },
+  });
+  worker.unref();
+  main.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  const fail = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (main.open) main.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    options.onFailure?.(reason);
+  };
+  worker.on("message", (message: CheckpointReport | { failure: string }) => {
+    if ("failure" in message) fail(message.failure);
+    else options.onCheckpoint?.(message);
+  });
+  worker.on("error", (error) => fail(error.message));
+  worker.on("exit", (code) => fail(`the checkpoint worker exited (code ${code})`));
+  return {
+    async stop(timeoutMs = 5_000) {
+      if (stopping) return exited;
+      stopping = true;
+      worker.postMessage("stop");
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      await Promise.race([exited, late]);
+      clearTimeout(timer);
+      await worker.terminate();
+    },
+  };
+}

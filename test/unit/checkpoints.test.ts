@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  type CheckpointReport,
+  FALLBACK_AUTOCHECKPOINT_PAGES,
+  startBackgroundCheckpoints,
+} from "../../src/db/checkpoints.ts";
+import { type OpenDatabase, openDatabase } from "../../src/db/connection.ts";
+
+describe("checkpoints in a worker thread", () => {
+  let dir: string;
+  let database: OpenDatabase;
+  const path = () => join(dir, "bot.sqlite");
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "checkpoints-"));
+    database = openDatabase(path());
+    database.db.$client.exec("create table notes (id integer primary key, body text)");
+  });
+  afterEach(() => {
+    database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Commits `count` transactions of one page-sized row each. */
+  const write = (count: number) => {
+    const insert = database.db.$client.prepare("insert into notes (body) values (?)");
+    for (let i = 0; i < count; i++) insert.run("x".repeat(3000));
+  };
+  const autocheckpoint = () => database.db.$client.pragma("wal_autocheckpoint", { simple: true });
+
+  it("copies the WAL into the database file while the app's commits only append to it", async () => {
+    const reports: CheckpointReport[] = [];
+    const checkpoints = startBackgroundCheckpoints(database.db.$client, path(), {
+      intervalMs: 20,
+      onCheckpoint: (report) => reports.push(report),
+    });
+    try {
+      expect(autocheckpoint()).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
+      // More than SQLite's own threshold (1,000 pages), so the main connection would have checkpointed.
+      write(1500);
+      await expect
+        .poll(() => reports.some((r) => r.log >= 1500 && r.checkpointed === r.log), { timeout: 10_000 })
+        .toBe(true);
+    } finally {
+      await checkpoints.stop();
+    }
+    // The worker left nothing behind: the database closes, and every row is in it.
+    database.close();
+    database = openDatabase(path());
+    expect(database.db.$client.prepare("select count(*) as n from notes").get()).toEqual({ n: 1500 });
+  });
+
+  it("falls back to the main connection's own checkpoints when the worker cannot run", async () => {
+    const failures: string[] = [];
+    const checkpoints = startBackgroundCheckpoints(database.db.$client, join(dir, "missing.sqlite"), {
+      intervalMs: 20,
+      onFailure: (error) => failures.push(error),
+    });
+    await expect.poll(() => failures.length, { timeout: 10_000 }).toBe(1);
+    expect(failures[0]).toMatch(/unable to open|does not exist|SQLITE_CANTOPEN|exited/i);
+    expect(autocheckpoint()).toBe(1000);
+    await checkpoints.stop();
+    expect(failures).toHaveLength(1);
+  });
+
+  it("stops within its deadline and is safe to stop twice", async () => {
+    const checkpoints = startBackgroundCheckpoints(database.db.$client, path(), { intervalMs: 20 });
+    write(10);
+    await checkpoints.stop(2_000);
+    await checkpoints.stop(2_000);
+    write(10);
+    expect(database.db.$client.prepare("select count(*) as n from notes").get()).toEqual({ n: 20 });
+  });
+});

@@ -143,7 +143,7 @@ export function smokeOptions(): BenchOptions {
 export function fullOptions(): BenchOptions {
   return {
     concurrencies: [1, 50, 200],
-    counts: [500, 800, 800],
+    counts: [1000, 1200, 1200],
     runs: 3,
     warmupCount: 300,
     preRunCount: 50,

@@ -1,34 +1,21 @@
 import type { RequestStatus } from "../db/schema.ts";
 import type { IdentityClients } from "../identity/client.ts";
-import { IdentityApiError } from "../identity/errors.ts";
 import type { AppLogger } from "../log.ts";
+import { Announcer } from "./announcer.ts";
+import { type ApprovalPostPolicy, ApprovalPosts } from "./approvalPosts.ts";
+import { type CreationPolicy, Creations } from "./creation.ts";
 import type { RequestForm } from "./form.ts";
-import { toIdentityBody } from "./identityBody.ts";
-import type { ApproverDirectory, MessageRef, Notifier, RequesterEvent } from "./ports.ts";
-import type { Request, RequestRepository, TransitionInput } from "./repository.ts";
-import { Slots } from "./slots.ts";
+import type { ApproverDirectory, Notifier } from "./ports.ts";
+import type { Request, RequestRepository } from "./repository.ts";
+import { Transitions } from "./transitions.ts";
 
-export interface ServicePolicy {
+export interface ServicePolicy extends CreationPolicy, ApprovalPostPolicy {
   allowSelfApproval: boolean;
   maxPendingPerUser: number;
   requestTtlMs: number;
   reminderIntervalMs: number;
   maxReminders: number;
-  /** How long one creation may keep retrying; a `creating` request older than this was abandoned. */
-  creationWindowMs: number;
-  /** Wait before posting again a request the approval channel refused; doubles per failure (default 1 min). */
-  approvalPostRetryMs?: number;
-  /** Longest wait between two posts of a refused request (default 15 min). */
-  approvalPostRetryMaxMs?: number;
-  /** Creations (Identity API call and announcements) running at once; more wait their turn (default 4). */
-  maxConcurrentCreations?: number;
 }
-
-/**
- * How long one approval post may take, Slack's own retries included: a post claimed this long ago
- * has died with its process. A request recorded less than this ago is still being announced.
- */
-const approvalPostClaimMs = 2 * 60_000;
 
 export type SubmitResult =
   | { kind: "recorded"; request: Request }
@@ -41,31 +28,31 @@ export type DecisionResult =
   | { ok: false; refusal: DecisionRefusal; request?: Request };
 
 /**
- * The request lifecycle: submission, decisions, creation of the client, expiry and reminders.
+ * The request lifecycle: submission, decisions, expiry and reminders; the creation of the client
+ * (Creations) and the approval posts (ApprovalPosts) are delegated.
  * Knows nothing of Slack: people are reached through the Notifier, approvers looked up through
  * the ApproverDirectory.
  */
 export class RequestService {
-  private readonly inFlight = new Map<number, Promise<void>>();
-  private readonly changeListeners: ((request: Request) => void)[] = [];
-  private readonly creationSlots: Slots;
-  private stopping = false;
+  private readonly transitions: Transitions;
+  private readonly announcer: Announcer;
+  private readonly approvalPosts: ApprovalPosts;
+  private readonly creations: Creations;
 
   constructor(
     private readonly repo: RequestRepository,
-    private readonly identity: IdentityClients,
-    private readonly notifier: Notifier,
+    identity: IdentityClients,
+    notifier: Notifier,
     private readonly approvers: ApproverDirectory,
     private readonly policy: ServicePolicy,
     private readonly log: AppLogger,
     private readonly now: () => number = Date.now,
   ) {
-    this.startedAt = now();
-    this.creationSlots = new Slots(policy.maxConcurrentCreations ?? 4);
+    this.transitions = new Transitions(repo, log);
+    this.announcer = new Announcer(repo, notifier, log);
+    this.approvalPosts = new ApprovalPosts(repo, notifier, this.announcer, policy, log, now);
+    this.creations = new Creations(repo, identity, this.transitions, this.announcer, policy, log, now);
   }
-
-  /** Requests recorded before this belong to an earlier run: nothing here is posting them. */
-  private readonly startedAt: number;
 
   get repository(): RequestRepository {
     return this.repo;
@@ -95,60 +82,13 @@ export class RequestService {
       firstReminder,
     );
     if (!created) return { kind: "duplicate", request };
-    this.log.event("info", "transition", { request: request.id, actor: requesterId, from: null, to: "pending" });
-    this.changed(request);
+    this.transitions.recorded(request, requesterId);
     return { kind: "recorded", request };
   }
 
   /** Posts a recorded request for approval and tells the requester where it waits. */
-  async announce(request: Request): Promise<void> {
-    const posted = await this.postForApproval(request);
-    if (posted) {
-      await this.safely("tell requester", posted, () => this.notifier.tellRequester(posted, "recorded"));
-    } else {
-      await this.tellUnposted(request);
-    }
-  }
-
-  /** Tells the requester, once, that the request is recorded but the approvers have not seen it yet. */
-  private async tellUnposted(request: Request): Promise<void> {
-    if (!this.repo.claimUnpostedNotice(request.id, this.now())) return;
-    await this.safely("tell requester", request, () => this.notifier.tellRequester(request, "recorded_unposted"));
-  }
-
-  private approvalPostBackoffMs(failures: number): number {
-    const base = this.policy.approvalPostRetryMs ?? 60_000;
-    const max = this.policy.approvalPostRetryMaxMs ?? 15 * 60_000;
-    return Math.min(max, base * 2 ** Math.min(failures - 1, 30));
-  }
-
-  /** Posts the request for approval; undefined when Slack refused (it is then tried again later). */
-  private async postForApproval(request: Request): Promise<Request | undefined> {
-    let ref: MessageRef;
-    try {
-      ref = await this.notifier.postForApproval(request);
-    } catch (error) {
-      const retry = this.repo.deferApprovalPost(request.id, this.now(), describe(error), (n) =>
-        this.approvalPostBackoffMs(n),
-      );
-      this.log.event("warn", "approval_post_failed", {
-        request: request.id,
-        attempt: retry.attempts,
-        nextAttemptAt: new Date(retry.nextAttemptAt).toISOString(),
-        error: describe(error),
-      });
-      return undefined;
-    }
-    this.repo.setApprovalMessage(request.id, ref.channelId, ref.ts);
-    const stored = this.repo.get(request.id);
-    // Decided (or expired) while the post was on its way: the message just posted is already stale.
-    if (stored && stored.status !== request.status) {
-      await this.safely("refresh approval message", stored, () => this.notifier.refreshApprovalMessage(stored));
-    }
-    // The channel works: requests that waited for it need not sit out their backoff.
-    const due = this.repo.makeApprovalPostsDue(this.now());
-    if (due > 0) this.log.event("info", "approval_posts_due", { request: request.id, waiting: due });
-    return stored;
+  announce(request: Request): Promise<void> {
+    return this.approvalPosts.announce(request);
   }
 
   /** Whether `userId` is an approver at all (App Home shows them what waits). */
@@ -165,17 +105,7 @@ export class RequestService {
    * such as App Home can follow. Listeners must not throw; they run synchronously.
    */
   onChange(listener: (request: Request) => void): void {
-    this.changeListeners.push(listener);
-  }
-
-  private changed(request: Request): void {
-    for (const listener of this.changeListeners) {
-      try {
-        listener(request);
-      } catch (error) {
-        this.log.event("warn", "change_listener_failed", { request: request.id, error: describe(error) });
-      }
-    }
+    this.transitions.onChange(listener);
   }
 
   /** Whether `actor` may decide on `request`, re-checked for every click. */
@@ -188,7 +118,7 @@ export class RequestService {
   async approve(id: number, actor: string): Promise<DecisionResult> {
     const checked = await this.checkDecision(id, actor, ["pending"]);
     if (!checked.ok) return checked;
-    const approved = this.move({
+    const approved = this.transitions.move({
       id,
       from: ["pending"],
       to: "approved",
@@ -197,9 +127,7 @@ export class RequestService {
     });
     if (!approved) return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
     // Registered as under way before the message edit, so the resume sweep leaves it alone.
-    this.startCreation(id, actor, ["approved"], () =>
-      this.safely("refresh approval message", approved, () => this.notifier.refreshApprovalMessage(approved)),
-    );
+    this.startCreation(id, actor, ["approved"], () => this.announcer.refreshApprovalMessage(approved));
     return { ok: true, request: approved };
   }
 
@@ -212,7 +140,7 @@ export class RequestService {
   async deny(id: number, actor: string, reason: string): Promise<DecisionResult> {
     const checked = await this.checkDecision(id, actor, ["pending"]);
     if (!checked.ok) return checked;
-    const denied = this.move({
+    const denied = this.transitions.move({
       id,
       from: ["pending"],
       to: "denied",
@@ -230,7 +158,7 @@ export class RequestService {
     if (!request) return { ok: false, refusal: "not_found" };
     if (request.requesterId !== actor) return { ok: false, refusal: "not_requester", request };
     if (request.status !== "pending") return { ok: false, refusal: "already_decided", request };
-    const cancelled = this.move({
+    const cancelled = this.transitions.move({
       id,
       from: ["pending"],
       to: "cancelled",
@@ -244,7 +172,7 @@ export class RequestService {
   async retry(id: number, actor: string): Promise<DecisionResult> {
     const checked = await this.checkDecision(id, actor, ["failed"]);
     if (!checked.ok) return checked;
-    const previous = this.inFlight.get(id);
+    const previous = this.creations.underWay(id);
     if (previous) {
       // A retry that won the race is under way: this click changes nothing.
       if (this.repo.get(id)?.status !== "failed") {
@@ -254,9 +182,9 @@ export class RequestService {
       await previous;
     }
     // Claimed (failed → creating) before anything is awaited, so of two clicks together only one starts.
-    const run = this.launch(id, actor, ["failed"], async (claimed) => {
-      await this.safely("refresh approval message", claimed, () => this.notifier.refreshApprovalMessage(claimed));
-      await this.safely("thread reply", claimed, () => this.notifier.tellApprovers(claimed, "retrying"));
+    const run = this.creations.launch(id, actor, ["failed"], async (claimed) => {
+      await this.announcer.refreshApprovalMessage(claimed);
+      await this.announcer.tellApprovers(claimed, "retrying");
     });
     if (!run) return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
     return { ok: true, request: checked.request };
@@ -275,15 +203,8 @@ export class RequestService {
    * Tells everyone a final decision: edits the approval message, replies in its thread, DMs the
    * requester. Separate from the decision so a listener can ack in between.
    */
-  async announceDecision(request: Request, event: "denied" | "cancelled" | "expired"): Promise<void> {
-    await this.safely("refresh approval message", request, () => this.notifier.refreshApprovalMessage(request));
-    await this.safely("thread reply", request, () => this.notifier.tellApprovers(request, event));
-    await this.tellOutcome(request, event);
-  }
-
-  private async tellOutcome(request: Request, event: RequesterEvent): Promise<void> {
-    if (!this.repo.claimOutcomeNotification(request.id)) return;
-    await this.safely("tell requester", request, () => this.notifier.tellRequester(request, event));
+  announceDecision(request: Request, event: "denied" | "cancelled" | "expired"): Promise<void> {
+    return this.announcer.announceOutcome(request, event);
   }
 
   /**
@@ -297,104 +218,7 @@ export class RequestService {
     from: RequestStatus[] = ["approved"],
     first: (claimed: Request) => Promise<void> = async () => {},
   ): Promise<void> {
-    return this.inFlight.get(id) ?? this.launch(id, actor, from, first) ?? Promise.resolve();
-  }
-
-  /**
-   * Claims the request (from one of `from` to `creating`, one conditional UPDATE, synchronously, so
-   * the resume sweep and other clicks see it taken at once) and runs the creation in the background.
-   * Undefined when nothing was started: already under way here, stopping, or not in `from` any more.
-   */
-  private launch(
-    id: number,
-    actor: string,
-    from: RequestStatus[],
-    first: (claimed: Request) => Promise<void>,
-  ): Promise<void> | undefined {
-    if (this.inFlight.has(id) || this.stopping) return undefined;
-    const started = this.now();
-    const claimed = this.move({ id, from, to: "creating", actor, detail: "calling the Identity API" });
-    if (!claimed) return undefined;
-    const run = first(claimed)
-      // Bounded: under a burst of approvals, acks of new requests keep their event loop turns.
-      .then(() => this.creationSlots.run(() => this.create(claimed, started)))
-      .catch((error: unknown) => this.log.event("error", "creation_crashed", { request: id, error: describe(error) }))
-      .finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, run);
-    return run;
-  }
-
-  private async create(claimed: Request, started: number): Promise<void> {
-    const id = claimed.id;
-    let outcome: Request | undefined;
-    this.repo.raiseAttempts(id);
-    try {
-      const ensured = await this.identity
-        .forTenant(claimed.tenant)
-        .ensureAuthorizationCodeClient(toIdentityBody(claimed), {
-          onRetry: ({ attempt, delayMs, error }) => {
-            // Counts every call to the Identity API, so "failed after N attempts" is true; also shows the run is alive.
-            this.repo.raiseAttempts(id);
-            this.repo.touch(id);
-            this.log.event("warn", "identity_retry", {
-              request: id,
-              attempt,
-              delayMs,
-              status: error.status,
-              error: error.error,
-              operationId: error.operationId,
-            });
-          },
-        });
-      outcome = this.move({
-        id,
-        from: ["creating"],
-        to: "created",
-        actor: "system",
-        detail: `client ${ensured.clientId}${ensured.alreadyExisted ? " (found after a repeated request)" : ""}`,
-        set: { createdClientId: ensured.clientId, lastError: null, outcomeNotifiedAt: null },
-        durationMs: this.now() - started,
-      });
-      if (outcome) await this.announceCreated(outcome);
-    } catch (error) {
-      if (error instanceof IdentityApiError && error.kind === "configuration") {
-        // Not the request's fault: the bot's own settings are wrong, and only an administrator can fix them.
-        this.log.event("error", "identity_configuration_problem", {
-          request: id,
-          tenant: claimed.tenant,
-          error: error.error,
-          resolution: error.resolution,
-        });
-      }
-      const stored =
-        error instanceof IdentityApiError
-          ? error.toStored()
-          : { error: "The bot could not complete the request.", reason: describe(error) };
-      outcome = this.move({
-        id,
-        from: ["creating"],
-        to: "failed",
-        actor: "system",
-        detail: [stored.status, stored.error, stored.operationId && `OperationId ${stored.operationId}`]
-          .filter(Boolean)
-          .join(" "),
-        set: { lastError: stored, outcomeNotifiedAt: null },
-        durationMs: this.now() - started,
-      });
-      if (outcome) await this.announceFailed(outcome);
-    }
-  }
-
-  private async announceCreated(request: Request): Promise<void> {
-    await this.safely("refresh approval message", request, () => this.notifier.refreshApprovalMessage(request));
-    await this.safely("thread reply", request, () => this.notifier.tellApprovers(request, "created"));
-    await this.tellOutcome(request, "created");
-  }
-
-  private async announceFailed(request: Request): Promise<void> {
-    await this.safely("refresh approval message", request, () => this.notifier.refreshApprovalMessage(request));
-    await this.safely("thread reply", request, () => this.notifier.tellApprovers(request, "failed"));
-    await this.tellOutcome(request, "failed");
+    return this.creations.start(id, actor, from, first);
   }
 
   /**
@@ -402,52 +226,15 @@ export class RequestService {
    * never posted for approval. Run at start and then periodically.
    */
   async resume(options: { atStart: boolean }): Promise<void> {
-    const staleBefore = options.atStart ? Number.POSITIVE_INFINITY : this.now() - this.policy.creationWindowMs;
-    for (const request of this.repo.listInCreation()) {
-      if (this.inFlight.has(request.id)) continue;
-      if (request.status === "creating" && request.updatedAt >= staleBefore) continue;
-      this.log.event("info", "creation_resumed", { request: request.id, status: request.status });
-      this.startCreation(request.id, "system", [request.status]);
-    }
-    for (const request of this.repo.listUntoldOutcomes()) {
-      if (this.inFlight.has(request.id)) continue;
-      if (request.status === "created") await this.announceCreated(request);
-      else await this.announceFailed(request);
-    }
-    await this.postWaitingRequests(options.atStart);
-  }
-
-  /**
-   * Posts requests the approval channel refused earlier (each after its backoff; at start, all
-   * at once) or that a stopped run never posted. The requester hears once when one finally is.
-   */
-  private async postWaitingRequests(atStart: boolean): Promise<void> {
-    if (atStart) this.repo.makeApprovalPostsDue(this.now());
-    const now = this.now();
-    const untriedBefore = Math.max(this.startedAt, now - approvalPostClaimMs);
-    for (const request of this.repo.listUnposted(now, untriedBefore)) {
-      if (this.stopping) return;
-      if (!this.repo.claimApprovalPost(request.id, this.now(), this.now() + approvalPostClaimMs)) continue;
-      const posted = await this.postForApproval(request);
-      if (!posted) {
-        await this.tellUnposted(request);
-        continue;
-      }
-      this.log.event("info", "approval_posted_late", {
-        request: request.id,
-        failedAttempts: this.repo.approvalPostRetryOf(request.id)?.attempts ?? 0,
-      });
-      if (posted.status === "pending") {
-        await this.safely("tell requester", posted, () => this.notifier.tellRequester(posted, "recorded"));
-      }
-    }
+    await this.creations.resume(options.atStart);
+    await this.approvalPosts.postWaitingRequests(options.atStart);
   }
 
   /** Expires what waited too long and reminds approvers of what is due. */
   async runSchedule(): Promise<void> {
     const now = this.now();
     for (const request of this.repo.listDueForExpiry(now)) {
-      const expired = this.move({
+      const expired = this.transitions.move({
         id: request.id,
         from: ["pending"],
         to: "expired",
@@ -463,49 +250,17 @@ export class RequestService {
       if (!request.approvalMessageTs) continue;
       if (!this.repo.claimReminder(request, this.policy.reminderIntervalMs, this.policy.maxReminders)) continue;
       this.log.event("info", "reminder_sent", { request: request.id, reminder: request.remindersSent + 1 });
-      await this.safely("reminder", request, () => this.notifier.tellApprovers(request, "reminder"));
+      await this.announcer.remind(request);
     }
   }
 
-  /** Stops starting creations and waits (bounded) for those under way. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    this.stopping = true;
-    const all = Promise.allSettled([...this.inFlight.values()]).then(() => true);
-    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
-    return Promise.race([all, timeout]);
+  /** Stops starting creations and posting waiting requests, and waits (bounded) for creations under way. */
+  drain(timeoutMs: number): Promise<boolean> {
+    this.approvalPosts.stop();
+    return this.creations.drain(timeoutMs);
   }
 
   isCreating(id: number): boolean {
-    return this.inFlight.has(id);
+    return this.creations.isCreating(id);
   }
-
-  private move(input: TransitionInput & { durationMs?: number }): Request | undefined {
-    const moved = this.repo.transition(input);
-    if (moved) {
-      this.log.event("info", "transition", {
-        request: input.id,
-        actor: input.actor,
-        from: input.from.length === 1 ? input.from[0] : input.from.join("|"),
-        to: input.to,
-        ...(input.durationMs !== undefined ? { durationMs: input.durationMs } : {}),
-        // How long since the request was recorded (waiting for a decision, for a creation).
-        ageMs: moved.updatedAt - moved.createdAt,
-      });
-      this.changed(moved);
-    }
-    return moved;
-  }
-
-  /** Slack being down must not undo a decision: failures to notify are logged, not thrown. */
-  private async safely(what: string, request: Request, action: () => Promise<void>): Promise<void> {
-    try {
-      await action();
-    } catch (error) {
-      this.log.event("warn", "notify_failed", { request: request.id, what, error: describe(error) });
-    }
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

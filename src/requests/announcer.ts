@@ -1,0 +1,59 @@
+import type { AppLogger } from "../log.ts";
+import { describe } from "./describe.ts";
+import type { ApproverEvent, Notifier, RequesterEvent } from "./ports.ts";
+import type { Request, RequestRepository } from "./repository.ts";
+
+/** An end of a request's life that everyone hears about. */
+export type OutcomeEvent = "denied" | "cancelled" | "expired" | "created" | "failed";
+
+/**
+ * Tells people about a request through the Notifier. Slack being down must not undo a decision:
+ * failures to notify are logged, not thrown.
+ */
+export class Announcer {
+  constructor(
+    private readonly repo: RequestRepository,
+    private readonly notifier: Notifier,
+    private readonly log: AppLogger,
+  ) {}
+
+  /**
+   * Tells everyone an outcome: edits the approval message, replies in its thread, DMs the
+   * requester (once).
+   */
+  async announceOutcome(request: Request, event: OutcomeEvent): Promise<void> {
+    await this.refreshApprovalMessage(request);
+    await this.tellApprovers(request, event);
+    await this.tellOutcome(request, event);
+  }
+
+  refreshApprovalMessage(request: Request): Promise<void> {
+    return this.safely("refresh approval message", request, () => this.notifier.refreshApprovalMessage(request));
+  }
+
+  /** Replies in the approval message's thread. */
+  tellApprovers(request: Request, event: Exclude<ApproverEvent, "reminder">): Promise<void> {
+    return this.safely("thread reply", request, () => this.notifier.tellApprovers(request, event));
+  }
+
+  remind(request: Request): Promise<void> {
+    return this.safely("reminder", request, () => this.notifier.tellApprovers(request, "reminder"));
+  }
+
+  tellRequester(request: Request, event: RequesterEvent): Promise<void> {
+    return this.safely("tell requester", request, () => this.notifier.tellRequester(request, event));
+  }
+
+  private async tellOutcome(request: Request, event: OutcomeEvent): Promise<void> {
+    if (!this.repo.claimOutcomeNotification(request.id)) return;
+    await this.tellRequester(request, event);
+  }
+
+  private async safely(what: string, request: Request, action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.log.event("warn", "notify_failed", { request: request.id, what, error: describe(error) });
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import type { AppLogger } from "../log.ts";
+import { describe } from "./describe.ts";
+import type { Request, RequestRepository, TransitionInput } from "./repository.ts";
+
+/**
+ * Moves requests from one status to another: every transition is logged, and every change (a new
+ * request included) is told to the change listeners.
+ */
+export class Transitions {
+  private readonly changeListeners: ((request: Request) => void)[] = [];
+
+  constructor(
+    private readonly repo: RequestRepository,
+    private readonly log: AppLogger,
+  ) {}
+
+  /** Listeners must not throw; they run synchronously. */
+  onChange(listener: (request: Request) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** A request just recorded as pending. */
+  recorded(request: Request, actor: string): void {
+    this.log.event("info", "transition", { request: request.id, actor, from: null, to: "pending" });
+    this.changed(request);
+  }
+
+  move(input: TransitionInput & { durationMs?: number }): Request | undefined {
+    const moved = this.repo.transition(input);
+    if (moved) {
+      this.log.event("info", "transition", {
+        request: input.id,
+        actor: input.actor,
+        from: input.from.length === 1 ? input.from[0] : input.from.join("|"),
+        to: input.to,
+        ...(input.durationMs !== undefined ? { durationMs: input.durationMs } : {}),
+        // How long since the request was recorded (waiting for a decision, for a creation).
+        ageMs: moved.updatedAt - moved.createdAt,
+      });
+      this.changed(moved);
+    }
+    return moved;
+  }
+
+  private changed(request: Request): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(request);
+      } catch (error) {
+        this.log.event("warn", "change_listener_failed", { request: request.id, error: describe(error) });
+      }
+    }
+  }
+}

@@ -107,13 +107,20 @@ export class IdentityClient {
     const existing = await this.findClient(body.Id);
     if (existing) return { clientId: existing, alreadyExisted: true };
     const conflict = errorFromAnswer(answer);
+    // The Id is a random GUID chosen for this request, so the client taking it is almost surely
+    // the one an earlier attempt created, not readable yet (reads may lag writes): try again,
+    // within the same bounds as any passing failure.
     throw new IdentityApiError({
       kind: "http",
       status: 409,
       error: conflict.error,
-      reason: conflict.reason ?? `The Id ${body.Id} is taken, but not by an authorization code client.`,
-      resolution: conflict.resolution ?? "Submit the request again: a new request gets a new Id.",
+      reason:
+        conflict.reason ?? `The Id ${body.Id} is taken, but no authorization code client with that Id could be read.`,
+      resolution:
+        conflict.resolution ??
+        "Press Retry in a minute (the client may not be readable yet); if it fails again, submit a new request: it gets a new Id.",
       operationId: conflict.operationId,
+      retryable: true,
     });
   }
 

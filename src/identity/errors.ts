@@ -22,6 +22,8 @@ export interface IdentityErrorFields {
   resolution?: string;
   operationId?: string;
   retryAfterMs?: number;
+  /** Overrides the rule by kind and status, for a failure only the caller knows to be passing. */
+  retryable?: boolean;
 }
 
 /** An Identity API failure, with the ErrorResponse fields people and support need. */
@@ -33,6 +35,7 @@ export class IdentityApiError extends Error {
   readonly resolution: string | undefined;
   readonly operationId: string | undefined;
   readonly retryAfterMs: number | undefined;
+  private readonly retryableOverride: boolean | undefined;
 
   constructor(fields: IdentityErrorFields) {
     super(
@@ -46,9 +49,11 @@ export class IdentityApiError extends Error {
     this.resolution = fields.resolution;
     this.operationId = fields.operationId;
     this.retryAfterMs = fields.retryAfterMs;
+    this.retryableOverride = fields.retryable;
   }
 
   get retryable(): boolean {
+    if (this.retryableOverride !== undefined) return this.retryableOverride;
     if (this.kind === "network" || this.kind === "timeout") return true;
     return this.kind === "http" && this.status !== undefined && RETRYABLE_STATUSES.has(this.status);
   }
@@ -64,6 +69,7 @@ export class IdentityApiError extends Error {
       resolution: clean(this.resolution),
       operationId: clean(this.operationId),
       retryAfterMs: this.retryAfterMs,
+      retryable: this.retryableOverride,
     });
   }
 

@@ -161,19 +161,33 @@ describe("IdentityClient (against the Identity API stand-in)", () => {
     expect(identity.clients.size).toBe(1);
   });
 
-  it("reports a 409 whose Id is not an authorization code client, without retrying", async () => {
+  it("retries a 409 whose client cannot be read, and reports it with the Id once the attempts run out", async () => {
     const b = body();
     identity.inject({
       route: "POST clients",
       status: 409,
+      times: 100,
       body: { OperationId: "op-409", Error: "Client already exists." },
     });
-    const error = await failure(client().ensureAuthorizationCodeClient(b));
+    const error = await failure(client({ maxAttempts: 3 }).ensureAuthorizationCodeClient(b));
     expect(error).toMatchObject({ kind: "http", status: 409, operationId: "op-409", error: "Client already exists." });
     expect(error.reason).toContain(b.Id);
-    expect(error.resolution).toBeDefined();
-    expect(posts()).toHaveLength(1);
-    expect(identity.callsTo("GET client")).toHaveLength(1);
+    expect(error.resolution).toContain("Retry");
+    expect(posts()).toHaveLength(3);
+    expect(identity.callsTo("GET client")).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+    expect(identity.clients.size).toBe(0);
+  });
+
+  it("finds the client an earlier attempt made when it becomes readable only later (409, GET 404, then found)", async () => {
+    identity.inject({ route: "POST clients", drop: "after-store" });
+    identity.inject({ route: "GET client", status: 404, body: { Error: "Not found." } });
+    const b = body();
+    const ensured = await client().ensureAuthorizationCodeClient(b);
+    expect(ensured).toEqual({ clientId: b.Id, alreadyExisted: true });
+    expect(posts()).toHaveLength(3);
+    expect(identity.callsTo("GET client")).toHaveLength(2);
+    expect(identity.clients.size).toBe(1);
   });
 
   it.each([408, 500, 502, 503, 504])("retries HTTP %i until it succeeds", async (status) => {

@@ -158,6 +158,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     {
       allowSelfApproval: config.allowSelfApproval,
       maxPendingPerUser: config.maxPendingPerUser,
+      maxConcurrentCreations: config.maxConcurrentCreations,
       requestTtlMs: config.requestTtlMs,
       reminderIntervalMs: config.reminderIntervalMs,
       maxReminders: config.maxReminders,

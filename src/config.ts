@@ -40,6 +40,8 @@ export interface Config {
   reminderIntervalMs: number;
   maxReminders: number;
   maxPendingPerUser: number;
+  /** Clients created (Identity API call and announcements) at once; more approvals wait their turn. */
+  maxConcurrentCreations: number;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -186,6 +188,7 @@ const envSchema = z.object({
   OCS_RETRY_MAX_SECONDS: positiveNumber(120, "Identity API retry window in seconds"),
   OCS_RETRY_BASE_MS: wholeNumber(500, 1, 60_000, "first retry delay in ms"),
   OCS_REQUEST_TIMEOUT_SECONDS: positiveNumber(30, "timeout of one Identity API call"),
+  OCS_MAX_CONCURRENT_CREATIONS: wholeNumber(4, 1, 32, "clients created at once"),
   REQUEST_TTL_HOURS: positiveNumber(72, "hours before a pending request expires"),
   REMINDER_HOURS: positiveNumber(24, "hours between reminders to approvers"),
   MAX_REMINDERS: wholeNumber(3, 0, 100, "reminders per request"),
@@ -309,6 +312,7 @@ function toConfig(env: Env): Config {
     reminderIntervalMs: env.REMINDER_HOURS * hour,
     maxReminders: env.MAX_REMINDERS,
     maxPendingPerUser: env.MAX_PENDING_PER_USER,
+    maxConcurrentCreations: env.OCS_MAX_CONCURRENT_CREATIONS,
   };
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Harness, REQUESTER } from "../support/harness.ts";
+import { APPROVER, Harness, REQUESTER } from "../support/harness.ts";
 import type { Person } from "../support/slackRequests.ts";
 import { WAIT_MS, waitForClientIdDm } from "./identity-support.ts";
 
@@ -62,5 +62,27 @@ describe("Identity API: concurrent Approve clicks", () => {
       expect(refusedCount.get(user) ?? 0).toBe(user === winner ? clicks - 1 : clicks);
     }
     expect(h.dmsTo(REQUESTER).filter((c) => JSON.stringify(c.args).includes(guid))).toHaveLength(1);
+  });
+
+  it("creates no more clients at once than OCS_MAX_CONCURRENT_CREATIONS; the others wait their turn", async () => {
+    h = await Harness.start({ env: { OCS_MAX_CONCURRENT_CREATIONS: "1" } });
+    const first = await h.submitValid();
+    const second = await h.submitValid();
+    // The first creation is held at the Identity API, so the second can only start after it.
+    h.identity.inject({ route: "POST clients", delayMs: 1500 });
+    const answers = await Promise.all([
+      h.click(APPROVER, "approve_request", first.id, first.ts),
+      h.click(APPROVER, "approve_request", second.id, second.ts),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    await expect.poll(() => h.identity.callsTo("POST clients").length, { timeout: WAIT_MS }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(h.identity.callsTo("POST clients")).toHaveLength(1);
+
+    await h.waitForStatus(first.id, "created", WAIT_MS);
+    await h.waitForStatus(second.id, "created", WAIT_MS);
+    const posts = h.identity.callsTo("POST clients");
+    expect(posts).toHaveLength(2);
+    expect((posts[1]?.at ?? 0) - (posts[0]?.at ?? 0)).toBeGreaterThanOrEqual(1400);
   });
 });

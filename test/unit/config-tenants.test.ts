@@ -131,3 +131,18 @@ describe("lifecycle settings", () => {
     expect(message).toContain("MAX_REMINDERS must be a whole number");
   });
 });
+
+describe("creations at once", () => {
+  it("default to 4 and take any whole number from 1 to 32", () => {
+    const fallback = parseConfig({ ...BASE, ...SINGLE });
+    expect(fallback.ok && fallback.config.maxConcurrentCreations).toBe(4);
+    const one = parseConfig({ ...BASE, ...SINGLE, OCS_MAX_CONCURRENT_CREATIONS: "1" });
+    expect(one.ok && one.config.maxConcurrentCreations).toBe(1);
+  });
+
+  it.each(["0", "33", "2.5", "many"])("refuse OCS_MAX_CONCURRENT_CREATIONS=%s", (value) => {
+    expect(failure({ ...BASE, ...SINGLE, OCS_MAX_CONCURRENT_CREATIONS: value })).toMatch(
+      /OCS_MAX_CONCURRENT_CREATIONS must be (a whole number|at least 1|at most 32) \(clients created at once\)/,
+    );
+  });
+});

@@ -1,39 +1,25 @@
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
 import { freePort } from "../support/childApp.ts";
-import {
-  APPROVAL_CHANNEL,
-  APPROVER,
-  APPROVER_2,
-  Harness,
-  type HarnessOptions,
-  REQUESTER,
-  VALID_FORM,
-} from "../support/harness.ts";
+import { APPROVAL_CHANNEL, APPROVER, APPROVER_2, type Harness, REQUESTER, VALID_FORM } from "../support/harness.ts";
+import { harnessPerTest, socketModeHarnessPerTest } from "../support/harnessPerTest.ts";
 import {
   buttonClickPayload,
   modalStateValues,
   type Person,
   payloadBody,
   slashCommandBody,
+  socketButtonClickPayload,
+  socketSlashCommandPayload,
   viewSubmissionPayload,
 } from "../support/slackRequests.ts";
-import { SocketModeStandIn } from "../support/socketModeStandIn.ts";
 
 const WAIT = 10_000;
 const RETRY = { "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout" };
 
 describe("the same request delivered twice by Slack", () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.stop();
-    h = undefined;
-  });
-  async function start(options: HarnessOptions = {}): Promise<Harness> {
-    h = await Harness.start(options);
-    return h;
-  }
+  const start = harnessPerTest();
 
   const approvalPosts = (x: Harness) => x.approvalPosts();
   const lines = (x: Harness) => x.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -166,24 +152,10 @@ describe("the same request delivered twice by Slack", () => {
 });
 
 describe("the same envelope redelivered over Socket Mode", () => {
-  let h: Harness | undefined;
-  const socket = new SocketModeStandIn();
-  afterEach(async () => {
-    await h?.stop();
-    await socket.stop();
-    h = undefined;
-  });
+  const { socket, start: startInSocketMode } = socketModeHarnessPerTest();
 
   async function start(): Promise<Harness> {
-    h = await Harness.start({
-      env: {
-        SLACK_APP_TOKEN: "xapp-test-app-token-for-tests-only",
-        SLACK_SIGNING_SECRET: "",
-        PORT: String(await freePort()),
-      },
-      beforeBoot: (harness) => socket.start(harness.slack),
-    });
-    const x = h;
+    const x = await startInSocketMode(await freePort());
     await x.slack.waitFor(() => socket.connected, WAIT, "the socket connection");
     return x;
   }
@@ -198,16 +170,10 @@ describe("the same envelope redelivered over Socket Mode", () => {
 
   it("a redelivered slash command opens one modal, a redelivered submission records and posts once, a redelivered Approve creates once", async () => {
     const x = await start();
-    await deliverTwice("slash_commands", {
-      command: "/create-auth-client",
-      text: "",
-      user_id: REQUESTER.id,
-      user_name: REQUESTER.name,
-      channel_id: "C0ORIGIN",
-      team_id: "T0TEST",
-      trigger_id: x.slack.issueTrigger(),
-      response_url: x.slack.responseUrl(),
-    });
+    await deliverTwice(
+      "slash_commands",
+      socketSlashCommandPayload(REQUESTER, { triggerId: x.slack.issueTrigger(), responseUrl: x.slack.responseUrl() }),
+    );
     await x.slack.waitForCalls("views.open", 1, () => true, WAIT);
 
     const submission = viewSubmissionPayload(REQUESTER, {
@@ -224,18 +190,17 @@ describe("the same envelope redelivered over Socket Mode", () => {
     }, WAIT);
 
     x.identity.inject({ route: "POST clients", delayMs: 200 });
-    await deliverTwice("interactive", {
-      type: "block_actions",
-      user: { id: APPROVER.id, username: APPROVER.name, team_id: "T0TEST" },
-      team: { id: "T0TEST", domain: "example" },
-      channel: { id: APPROVAL_CHANNEL, name: "approvals" },
-      container: { type: "message", message_ts: request.approvalMessageTs, channel_id: APPROVAL_CHANNEL },
-      trigger_id: x.slack.issueTrigger(),
-      response_url: x.slack.responseUrl(),
-      actions: [
-        { type: "button", action_id: "approve_request", block_id: "d", value: String(request.id), action_ts: "1" },
-      ],
-    });
+    await deliverTwice(
+      "interactive",
+      socketButtonClickPayload(APPROVER, {
+        actionId: "approve_request",
+        value: String(request.id),
+        channelId: APPROVAL_CHANNEL,
+        messageTs: request.approvalMessageTs,
+        triggerId: x.slack.issueTrigger(),
+        responseUrl: x.slack.responseUrl(),
+      }),
+    );
     await x.waitForStatus(request.id, "created", WAIT);
 
     expect(x.slack.callsOf("views.open")).toHaveLength(1);

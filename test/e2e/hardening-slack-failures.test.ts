@@ -3,23 +3,15 @@ import { slackRetryPolicy } from "../../src/app.ts";
 import { openDatabase } from "../../src/db/connection.ts";
 import { validateRequestForm } from "../../src/requests/form.ts";
 import { type Request, RequestRepository } from "../../src/requests/repository.ts";
-import { APPROVAL_CHANNEL, Harness, type HarnessOptions, REQUESTER, VALID_FORM } from "../support/harness.ts";
+import { APPROVAL_CHANNEL, type Harness, REQUESTER, VALID_FORM } from "../support/harness.ts";
+import { harnessPerTest } from "../support/harnessPerTest.ts";
 
 const WAIT = 10_000;
 const WAITING_FOR_APPROVAL = /is waiting for approval/;
 const NOT_REACHED = /approvers have not been reached/;
 
 describe("Slack Web API failures", () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.stop();
-    h = undefined;
-  });
-
-  async function start(options: HarnessOptions = {}): Promise<Harness> {
-    h = await Harness.start(options);
-    return h;
-  }
+  const start = harnessPerTest();
 
   const approvalPosts = (x: Harness) => x.approvalPosts();
   const dmsMatching = (x: Harness, pattern: RegExp) =>

@@ -62,23 +62,43 @@ describe("Identity API: requests left unfinished are taken up again", () => {
       `request #${id} to be ${status} in the database`,
     );
 
-  it("kill -9 between the approval and the Identity API's answer: after a restart the client exists once and the requester gets its Id", {
-    timeout: 60_000,
-  }, async () => {
+  /** Starts the app as a separate process (so that it can be killed with -9) and sends Slack's requests to it. */
+  async function startChild(env: Record<string, string>): Promise<ChildApp> {
+    child = await ChildApp.start(env);
+    h.baseUrl = child.baseUrl;
+    return child;
+  }
+
+  /**
+   * Submits a request in the harness's own app, then moves the app into a child process, with the
+   * Identity API set to hold the next POST for 4 s and then drop the connection (`drop` says whether
+   * the client is stored first). The request timeout outlasts the hold, so the bot is still waiting
+   * for the answer when it is killed.
+   */
+  async function startChildWithPostHeld(drop: "before" | "after-store") {
     h = await Harness.start();
     const { id, ts } = await h.submitValid();
     const guid = h.service.repository.get(id)?.clientGuid ?? "";
     await h.app.stop();
 
-    // The POST is held for a while; then the server stores the client and drops the connection.
-    h.identity.inject({ route: "POST clients", delayMs: 4000, drop: "after-store" });
+    h.identity.inject({ route: "POST clients", delayMs: 4000, drop });
     const env = { ...h.envForChild(), OCS_REQUEST_TIMEOUT_SECONDS: "30" };
-    child = await ChildApp.start(env);
-    h.baseUrl = child.baseUrl;
-    expect((await h.click(APPROVER, "approve_request", id, ts)).status).toBe(200);
+    return { id, ts, guid, env, first: await startChild(env) };
+  }
+
+  /** Kills the child with -9 once its POST has reached the Identity API (which is holding it). */
+  async function kill9AtFirstPost(running: ChildApp): Promise<void> {
     await h.slack.waitFor(() => h.identity.callsTo("POST clients").length === 1, WAIT_MS, "the first POST");
-    await child.kill9();
-    const firstRunLines = child.lines;
+    await running.kill9();
+  }
+
+  it("kill -9 between the approval and the Identity API's answer: after a restart the client exists once and the requester gets its Id", {
+    timeout: 60_000,
+  }, async () => {
+    // The POST is held for a while; then the server stores the client and drops the connection.
+    const { id, ts, guid, env, first } = await startChildWithPostHeld("after-store");
+    expect((await h.click(APPROVER, "approve_request", id, ts)).status).toBe(200);
+    await kill9AtFirstPost(first);
 
     // Killed before the answer: nothing stored yet, the request is mid-creation.
     expect(h.identity.clients.size).toBe(0);
@@ -87,8 +107,7 @@ describe("Identity API: requests left unfinished are taken up again", () => {
     // The server finishes the work nobody is waiting for any more.
     await h.slack.waitFor(() => h.identity.clients.size === 1, WAIT_MS, "the server to store the client");
 
-    child = await ChildApp.start(env);
-    h.baseUrl = child.baseUrl;
+    const second = await startChild(env);
     const row = await waitForRowStatus(id, "created");
     expect(row.created_client_id).toBe(guid);
     expect([...h.identity.clients.keys()]).toEqual([guid.toLowerCase()]);
@@ -98,12 +117,12 @@ describe("Identity API: requests left unfinished are taken up again", () => {
     expect(h.identity.callsTo("GET client")).toHaveLength(1);
 
     await waitForClientIdDm(h, REQUESTER, guid);
-    await child.waitForLine((l) => l.includes('"event":"creation_resumed"') && l.includes(`"request":${id}`));
-    expect((await child.signal("SIGTERM")).code).toBe(0);
+    await second.waitForLine((l) => l.includes('"event":"creation_resumed"') && l.includes(`"request":${id}`));
+    expect((await second.signal("SIGTERM")).code).toBe(0);
     expect(dmsContaining(h, REQUESTER, guid)).toHaveLength(1);
 
     // Both processes logged at debug level, and neither logged a secret.
-    const logs = [...firstRunLines, ...child.lines].join("\n");
+    const logs = [...first.lines, ...second.lines].join("\n");
     expect(logs).toContain('"level":"debug"');
     for (const secret of [OCS_CLIENT_SECRET, BOT_TOKEN, SIGNING_SECRET, ...h.identity.issuedTokens]) {
       expect(logs.includes(secret), `${secret.slice(0, 8)}… in the child's logs`).toBe(false);
@@ -113,22 +132,12 @@ describe("Identity API: requests left unfinished are taken up again", () => {
   it("kill -9 while the POST is unanswered and never stored: after a restart the client is created once", {
     timeout: 60_000,
   }, async () => {
-    h = await Harness.start();
-    const { id, ts } = await h.submitValid();
-    const guid = h.service.repository.get(id)?.clientGuid ?? "";
-    await h.app.stop();
-
-    h.identity.inject({ route: "POST clients", delayMs: 4000, drop: "before" });
-    const env = { ...h.envForChild(), OCS_REQUEST_TIMEOUT_SECONDS: "30" };
-    child = await ChildApp.start(env);
-    h.baseUrl = child.baseUrl;
+    const { id, ts, guid, env, first } = await startChildWithPostHeld("before");
     await h.click(APPROVER, "approve_request", id, ts);
-    await h.slack.waitFor(() => h.identity.callsTo("POST clients").length === 1, WAIT_MS, "the first POST");
-    await child.kill9();
+    await kill9AtFirstPost(first);
     expect(readRow(h.databasePath, id)?.status).toBe("creating");
 
-    child = await ChildApp.start(env);
-    h.baseUrl = child.baseUrl;
+    await startChild(env);
     const row = await waitForRowStatus(id, "created");
     expect(row.created_client_id).toBe(guid);
     expect([...h.identity.clients.keys()]).toEqual([guid.toLowerCase()]);

@@ -11,20 +11,31 @@ describe("Identity API: no secret leaks", () => {
     await h?.stop();
   });
 
+  /** Submits a valid request and clicks Approve on its approval message. */
+  async function submitAndApprove(): Promise<{ id: number; ts: string }> {
+    const request = await h.submitValid();
+    await h.click(APPROVER, "approve_request", request.id, request.ts);
+    return request;
+  }
+
+  /** Waits until the approval message of a failed request shows `shown`, then clicks Retry. */
+  async function retryOnceShown(request: { id: number; ts: string }, shown: string, what: string): Promise<void> {
+    await waitForApprovalUpdate(h, request.ts, (t) => t.includes(shown), what);
+    await h.click(APPROVER, "retry_request", request.id, request.ts);
+  }
+
   it("a full run with failures (invalid_client, 500s, 401s, echoed secrets) leaks no secret into logs, Slack, errors or the database", {
     timeout: 60_000,
   }, async () => {
     h = await Harness.start({ env: { LOG_LEVEL: "debug", OCS_RETRY_MAX_ATTEMPTS: "3" } });
 
     // 1. A plain success: discovery, a token, a POST.
-    const a = await h.submitValid();
-    await h.click(APPROVER, "approve_request", a.id, a.ts);
+    const a = await submitAndApprove();
     await h.waitForStatus(a.id, "created", WAIT_MS);
 
     // 2. The token is revoked: 401, a fresh token, success.
     h.identity.revokeTokens();
-    const b = await h.submitValid();
-    await h.click(APPROVER, "approve_request", b.id, b.ts);
+    const b = await submitAndApprove();
     await h.waitForStatus(b.id, "created", WAIT_MS);
 
     // 3. 500s until retries run out, the service echoing the bearer token it received; then Retry.
@@ -35,12 +46,10 @@ describe("Identity API: no secret leaks", () => {
       times: 3,
       body: { OperationId: "op-echo", Error: `Token ${token} failed.`, Reason: `Authorization: Bearer ${token}` },
     });
-    const c = await h.submitValid();
-    await h.click(APPROVER, "approve_request", c.id, c.ts);
+    const c = await submitAndApprove();
     const failedC = await h.waitForStatus(c.id, "failed", WAIT_MS);
     expect(failedC.lastError?.operationId).toBe("op-echo");
-    await waitForApprovalUpdate(h, c.ts, (t) => t.includes("op-echo"), "the failure");
-    await h.click(APPROVER, "retry_request", c.id, c.ts);
+    await retryOnceShown(c, "op-echo", "the failure");
     await h.waitForStatus(c.id, "created", WAIT_MS);
 
     // 4. The secret stops working: 401, then invalid_client with the secret echoed back; then Retry.
@@ -50,12 +59,10 @@ describe("Identity API: no secret leaks", () => {
       status: 400,
       body: { error: "invalid_client", error_description: `client_secret '${OCS_CLIENT_SECRET}' is not valid` },
     });
-    const d = await h.submitValid();
-    await h.click(APPROVER, "approve_request", d.id, d.ts);
+    const d = await submitAndApprove();
     const failedD = await h.waitForStatus(d.id, "failed", WAIT_MS);
     expect(failedD.lastError?.error).toContain("invalid_client");
-    await waitForApprovalUpdate(h, d.ts, (t) => t.includes("invalid_client"), "the credentials problem");
-    await h.click(APPROVER, "retry_request", d.id, d.ts);
+    await retryOnceShown(d, "invalid_client", "the credentials problem");
     const createdD = await h.waitForStatus(d.id, "created", WAIT_MS);
     await waitForClientIdDm(h, REQUESTER, createdD.createdClientId ?? "");
 

@@ -12,11 +12,16 @@ const BASE = {
   APPROVER_USER_IDS: "U0APPROVE1",
 };
 
+/** The retry settings parsed from BASE with `env` added; throws the parser's message if it refuses them. */
+function identityRetryWith(env: Record<string, string>) {
+  const parsed = parseConfig({ ...BASE, ...env });
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.config.identityRetry;
+}
+
 describe("Identity API retry settings", () => {
   it("has bounded defaults", () => {
-    const parsed = parseConfig(BASE);
-    if (!parsed.ok) throw new Error(parsed.message);
-    expect(parsed.config.identityRetry).toEqual({
+    expect(identityRetryWith({})).toEqual({
       maxAttempts: 6,
       maxTotalMs: 120_000,
       baseDelayMs: 500,
@@ -26,15 +31,13 @@ describe("Identity API retry settings", () => {
   });
 
   it("reads OCS_RETRY_MAX_ATTEMPTS, OCS_RETRY_MAX_SECONDS, OCS_RETRY_BASE_MS and OCS_REQUEST_TIMEOUT_SECONDS", () => {
-    const parsed = parseConfig({
-      ...BASE,
+    const retry = identityRetryWith({
       OCS_RETRY_MAX_ATTEMPTS: "3",
       OCS_RETRY_MAX_SECONDS: "7.5",
       OCS_RETRY_BASE_MS: "40",
       OCS_REQUEST_TIMEOUT_SECONDS: "0.5",
     });
-    if (!parsed.ok) throw new Error(parsed.message);
-    expect(parsed.config.identityRetry).toEqual({
+    expect(retry).toEqual({
       maxAttempts: 3,
       maxTotalMs: 7500,
       baseDelayMs: 40,

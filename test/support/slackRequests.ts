@@ -181,3 +181,41 @@ export function buttonClickPayload(
     ],
   };
 }
+
+/** The slash command as Socket Mode delivers it: a JSON payload (with the fields the app reads), not a signed form. */
+export function socketSlashCommandPayload(user: Person, options: { triggerId: string; responseUrl: string }) {
+  return {
+    command: "/create-auth-client",
+    text: "",
+    user_id: user.id,
+    user_name: user.name,
+    channel_id: "C0ORIGIN",
+    team_id: TEAM.id,
+    trigger_id: options.triggerId,
+    response_url: options.responseUrl,
+  };
+}
+
+/** A button click as Socket Mode delivers it: the fields the app reads, fewer than buttonClickPayload's. */
+export function socketButtonClickPayload(
+  user: Person,
+  options: {
+    actionId: string;
+    value: string;
+    channelId: string;
+    messageTs: string | null;
+    triggerId: string;
+    responseUrl: string;
+  },
+) {
+  return {
+    type: "block_actions",
+    user: { id: user.id, username: user.name, team_id: TEAM.id },
+    team: { id: TEAM.id, domain: TEAM.domain },
+    channel: { id: options.channelId, name: "approvals" },
+    container: { type: "message", message_ts: options.messageTs, channel_id: options.channelId },
+    trigger_id: options.triggerId,
+    response_url: options.responseUrl,
+    actions: [{ type: "button", action_id: options.actionId, block_id: "d", value: options.value, action_ts: "1" }],
+  };
+}

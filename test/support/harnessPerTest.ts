@@ -1,0 +1,46 @@
+import { afterEach } from "vitest";
+import { Harness, type HarnessOptions } from "./harness.ts";
+import { SocketModeStandIn } from "./socketModeStandIn.ts";
+
+// Kept apart from harness.ts, which src/demo.ts imports too and which must not depend on vitest.
+
+/**
+ * For a describe block whose tests each start their own harness: registers an afterEach that stops
+ * the one a test started, and returns the function that starts it.
+ */
+export function harnessPerTest(): (options?: HarnessOptions) => Promise<Harness> {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return async (options = {}) => {
+    current = await Harness.start(options);
+    return current;
+  };
+}
+
+export const SOCKET_MODE_APP_TOKEN = "xapp-test-app-token-for-tests-only";
+
+/**
+ * harnessPerTest for the app in Socket Mode: one Socket Mode stand-in, stopped after each test
+ * together with the harness. `start(port)` gives the app an app token and no signing secret (so no
+ * HTTP events endpoint), serves /healthz on `port`, and points apps.connections.open at the stand-in.
+ */
+export function socketModeHarnessPerTest(): { socket: SocketModeStandIn; start: (port: number) => Promise<Harness> } {
+  const socket = new SocketModeStandIn();
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    await socket.stop();
+    current = undefined;
+  });
+  const start = async (port: number): Promise<Harness> => {
+    current = await Harness.start({
+      env: { SLACK_APP_TOKEN: SOCKET_MODE_APP_TOKEN, SLACK_SIGNING_SECRET: "", PORT: String(port) },
+      beforeBoot: (harness) => socket.start(harness.slack),
+    });
+    return current;
+  };
+  return { socket, start };
+}

@@ -8,6 +8,7 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import type { Db } from "./db/connection.ts";
 import type { AuditRow } from "./db/schema.ts";
 import * as schema from "./db/schema.ts";
+import { errorMessage } from "./errorMessage.ts";
 import { type Request, RequestRepository } from "./requests/repository.ts";
 
 /**
@@ -89,7 +90,7 @@ export function parseAuditArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedAr
     }));
   } catch (error) {
     const code = (error as { code?: string }).code ?? "";
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return { ok: false, message: PARSE_ERRORS[code]?.(message) ?? message };
   }
   if (values.help) return { ok: "help" };
@@ -300,7 +301,7 @@ export function runAudit(argv: string[], env: NodeJS.ProcessEnv, io: AuditIo): n
     writeAudit(opened.db, options, io.out);
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const hint = /no such (table|column)/.test(message)
       ? " — is this the bot's database? Start the bot once to bring it up to date."
       : "";

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { APPROVER, Harness, REQUESTER, textOf, VALID_FORM } from "../test/support/harness.ts";
+import { errorMessage } from "./errorMessage.ts";
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const step = (n: number, text: string) => say(`\n[${n}] ${text}`);
@@ -71,7 +72,7 @@ async function demo(): Promise<void> {
 demo().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`Demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`Demo failed: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { config as loadDotenv } from "dotenv";
 import { startApp } from "./app.ts";
 import { parseConfig } from "./config.ts";
+import { errorMessage } from "./errorMessage.ts";
 import { StartupError } from "./slack/startupChecks.ts";
 
 const SHUTDOWN_GRACE_MS = 25_000;
@@ -21,10 +22,7 @@ async function main(): Promise<void> {
   try {
     running = await startApp(parsed.config, { drainTimeoutMs: SHUTDOWN_GRACE_MS });
   } catch (error) {
-    const message =
-      error instanceof StartupError
-        ? error.message
-        : `The bot could not start: ${error instanceof Error ? error.message : String(error)}`;
+    const message = error instanceof StartupError ? error.message : `The bot could not start: ${errorMessage(error)}`;
     process.stderr.write(`${message}\n`);
     process.exit(1);
   }
@@ -39,9 +37,7 @@ async function main(): Promise<void> {
     running.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(
-          `The bot did not stop cleanly: ${error instanceof Error ? error.message : String(error)}\n`,
-        );
+        process.stderr.write(`The bot did not stop cleanly: ${errorMessage(error)}\n`);
         process.exit(1);
       },
     );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { errorMessage } from "../errorMessage.ts";
 import { hintFor, IdentityApiError, parseRetryAfter } from "./errors.ts";
 
 export interface HttpAnswer {
@@ -88,9 +89,7 @@ function transportError(caught: unknown, timeoutMs: number): IdentityApiError {
   return new IdentityApiError({
     kind: "network",
     error: "The connection to the Identity API failed.",
-    reason: meaning
-      ? `${meaning} (${code}).`
-      : (code ?? cause?.message ?? (caught instanceof Error ? caught.message : String(caught))),
+    reason: meaning ? `${meaning} (${code}).` : (code ?? cause?.message ?? errorMessage(caught)),
   });
 }
 

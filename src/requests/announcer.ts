@@ -1,5 +1,5 @@
+import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
-import { describe } from "./describe.ts";
 import type { ApproverEvent, Notifier, RequesterEvent } from "./ports.ts";
 import type { Request, RequestRepository } from "./repository.ts";
 
@@ -53,7 +53,7 @@ export class Announcer {
     try {
       await action();
     } catch (error) {
-      this.log.event("warn", "notify_failed", { request: request.id, what, error: describe(error) });
+      this.log.event("warn", "notify_failed", { request: request.id, what, error: errorMessage(error) });
     }
   }
 }

@@ -1,6 +1,6 @@
+import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
 import type { Announcer } from "./announcer.ts";
-import { describe } from "./describe.ts";
 import type { MessageRef, Notifier } from "./ports.ts";
 import type { Request, RequestRepository } from "./repository.ts";
 
@@ -96,14 +96,14 @@ export class ApprovalPosts {
     try {
       ref = await this.notifier.postForApproval(request);
     } catch (error) {
-      const retry = this.repo.deferApprovalPost(request.id, this.now(), describe(error), (n) =>
+      const retry = this.repo.deferApprovalPost(request.id, this.now(), errorMessage(error), (n) =>
         this.approvalPostBackoffMs(n),
       );
       this.log.event("warn", "approval_post_failed", {
         request: request.id,
         attempt: retry.attempts,
         nextAttemptAt: new Date(retry.nextAttemptAt).toISOString(),
-        error: describe(error),
+        error: errorMessage(error),
       });
       return undefined;
     }

@@ -1,9 +1,9 @@
 import type { RequestStatus } from "../db/schema.ts";
+import { errorMessage } from "../errorMessage.ts";
 import type { IdentityClients } from "../identity/client.ts";
 import { IdentityApiError } from "../identity/errors.ts";
 import type { AppLogger } from "../log.ts";
 import type { Announcer } from "./announcer.ts";
-import { describe } from "./describe.ts";
 import { toIdentityBody } from "./identityBody.ts";
 import type { Request, RequestRepository } from "./repository.ts";
 import { Slots } from "./slots.ts";
@@ -74,7 +74,9 @@ export class Creations {
     const run = first(claimed)
       // Bounded: under a burst of approvals, acks of new requests keep their event loop turns.
       .then(() => this.creationSlots.run(() => this.create(claimed, started)))
-      .catch((error: unknown) => this.log.event("error", "creation_crashed", { request: id, error: describe(error) }))
+      .catch((error: unknown) =>
+        this.log.event("error", "creation_crashed", { request: id, error: errorMessage(error) }),
+      )
       .finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, run);
     return run;
@@ -156,7 +158,7 @@ export class Creations {
       const stored =
         error instanceof IdentityApiError
           ? error.toStored()
-          : { error: "The bot could not complete the request.", reason: describe(error) };
+          : { error: "The bot could not complete the request.", reason: errorMessage(error) };
       outcome = this.transitions.move({
         id,
         from: ["creating"],

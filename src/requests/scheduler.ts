@@ -1,3 +1,4 @@
+import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
 import type { RequestService } from "./service.ts";
 
@@ -20,7 +21,7 @@ export function startScheduler(service: RequestService, log: AppLogger, interval
         await service.resume({ atStart });
         await service.runSchedule();
       } catch (error) {
-        log.event("error", "schedule_failed", { error: error instanceof Error ? error.message : String(error) });
+        log.event("error", "schedule_failed", { error: errorMessage(error) });
       } finally {
         running = undefined;
       }

@@ -1,5 +1,5 @@
+import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
-import { describe } from "./describe.ts";
 import type { Request, RequestRepository, TransitionInput } from "./repository.ts";
 
 /**
@@ -47,7 +47,7 @@ export class Transitions {
       try {
         listener(request);
       } catch (error) {
-        this.log.event("warn", "change_listener_failed", { request: request.id, error: describe(error) });
+        this.log.event("warn", "change_listener_failed", { request: request.id, error: errorMessage(error) });
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { WebClient } from "@slack/web-api";
+import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
 import type { ApproverDirectory } from "../requests/ports.ts";
 
@@ -40,7 +41,7 @@ export class SlackApprovers implements ApproverDirectory {
     } catch (error) {
       // Fail closed, but keep honouring a recently known membership.
       this.log.event("warn", "usergroup_lookup_failed", {
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       return this.group?.members ?? new Set();
     }

@@ -1,5 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import type { Config } from "../config.ts";
+import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
 
 /** A problem that must stop the start: the message says what to fix. */
@@ -21,7 +22,7 @@ function slackError(error: unknown): string {
   if (typeof data?.error === "string") return data.error;
   const original = (error as { original?: unknown } | undefined)?.original;
   if (original instanceof Error) return original.message;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { HomeView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import type { RequestStatus } from "../../../db/schema.ts";
+import { errorMessage } from "../../../errorMessage.ts";
 import type { Request } from "../../../requests/repository.ts";
 import { HOME_PAGE_SIZE, HOME_WAITING_SIZE, type HomeCursor, homeView } from "../../views/home.ts";
 import type { ListenerDeps } from "../deps.ts";
@@ -85,7 +86,7 @@ export class HomeTab {
     } catch (error) {
       this.deps.log.event("warn", "home_publish_failed", {
         user: userId,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
     }
   }

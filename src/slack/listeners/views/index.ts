@@ -1,4 +1,5 @@
 import type { App, ViewStateValue } from "@slack/bolt";
+import { errorMessage } from "../../../errorMessage.ts";
 import { FIELD_IDS, type RawForm, validateRequestForm } from "../../../requests/form.ts";
 import { DENY_MODAL_CALLBACK, DENY_REASON_BLOCK, DENY_REASON_MAX, parseDenyMetadata } from "../../views/denyModal.ts";
 import { refusalText } from "../../views/refusals.ts";
@@ -36,7 +37,7 @@ export function register(app: App, deps: ListenerDeps): void {
     try {
       submitted = deps.service.submit(result.value, body.user.id, channelId, view.id);
     } catch (error) {
-      deps.log.event("error", "record_failed", { error: error instanceof Error ? error.message : String(error) });
+      deps.log.event("error", "record_failed", { error: errorMessage(error) });
       await ack({
         response_action: "errors",
         errors: { justification: "Your request could not be saved just now. Please submit again in a moment." },

@@ -178,6 +178,7 @@ async function main(): Promise<void> {
       reminderIntervalMs: 24 * 3_600_000,
       maxReminders: 3,
       creationWindowMs: 60_000,
+      maxConcurrentCreations: 4,
     },
     log,
   );

@@ -12,8 +12,8 @@ import type { Transitions } from "./transitions.ts";
 export interface CreationPolicy {
   /** How long one creation may keep retrying; a `creating` request older than this was abandoned. */
   creationWindowMs: number;
-  /** Creations (Identity API call and announcements) running at once; more wait their turn (default 4). */
-  maxConcurrentCreations?: number;
+  /** Creations (Identity API call and announcements) running at once; more wait their turn. */
+  maxConcurrentCreations: number;
 }
 
 /**
@@ -34,7 +34,7 @@ export class Creations {
     private readonly log: AppLogger,
     private readonly now: () => number,
   ) {
-    this.creationSlots = new Slots(policy.maxConcurrentCreations ?? 4);
+    this.creationSlots = new Slots(policy.maxConcurrentCreations);
   }
 
   /** The creation of request `id` under way in this process, if any. */

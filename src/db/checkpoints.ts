@@ -43,9 +43,14 @@ try {
   const Database = require(workerData.driver);
   const db = new Database(workerData.path, { fileMustExist: true });
   db.pragma("busy_timeout = 1000");
+  let last = "";
   const checkpoint = () => {
     const [result] = db.pragma("wal_checkpoint(PASSIVE)");
-    if (result && result.log > 0) parentPort.postMessage({ log: result.log, checkpointed: result.checkpointed });
+    if (!workerData.report || !result || result.log === 0) return;
+    // Only news: an idle app must not be woken four times a second to hear nothing changed.
+    const now = result.log + "/" + result.checkpointed;
+    if (now !== last) parentPort.postMessage({ log: result.log, checkpointed: result.checkpointed });
+    last = now;
   };
   const timer = setInterval(() => {
     try { checkpoint(); } catch (error) { stop(error); }
@@ -71,6 +76,7 @@ export function startBackgroundCheckpoints(
       driver: createRequire(import.meta.url).resolve("better-sqlite3"),
       path,
       intervalMs: options.intervalMs ?? 250,
+      report: options.onCheckpoint !== undefined,
     },
   });
   worker.unref();

@@ -44,6 +44,10 @@ describe("checkpoints in a worker thread", () => {
       await expect
         .poll(() => reports.some((r) => r.log >= 1500 && r.checkpointed === r.log), { timeout: 10_000 })
         .toBe(true);
+      // With nothing new to checkpoint, the worker stays quiet (ten intervals here).
+      const heard = reports.length;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(reports).toHaveLength(heard);
     } finally {
       await checkpoints.stop();
     }

@@ -3,14 +3,13 @@ import { describe, expect, it } from "vitest";
 import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
 import { freePort } from "../support/childApp.ts";
 import { APPROVAL_CHANNEL, APPROVER, APPROVER_2, type Harness, REQUESTER, VALID_FORM } from "../support/harness.ts";
-import { harnessPerTest, socketModeHarnessPerTest } from "../support/harnessPerTest.ts";
+import { harnessPerTest, socketApproveClick, socketModeHarnessPerTest } from "../support/harnessPerTest.ts";
 import {
   buttonClickPayload,
   modalStateValues,
   type Person,
   payloadBody,
   slashCommandBody,
-  socketButtonClickPayload,
   socketSlashCommandPayload,
   viewSubmissionPayload,
 } from "../support/slackRequests.ts";
@@ -190,17 +189,7 @@ describe("the same envelope redelivered over Socket Mode", () => {
     }, WAIT);
 
     x.identity.inject({ route: "POST clients", delayMs: 200 });
-    await deliverTwice(
-      "interactive",
-      socketButtonClickPayload(APPROVER, {
-        actionId: "approve_request",
-        value: String(request.id),
-        channelId: APPROVAL_CHANNEL,
-        messageTs: request.approvalMessageTs,
-        triggerId: x.slack.issueTrigger(),
-        responseUrl: x.slack.responseUrl(),
-      }),
-    );
+    await deliverTwice("interactive", socketApproveClick(x, request));
     await x.waitForStatus(request.id, "created", WAIT);
 
     expect(x.slack.callsOf("views.open")).toHaveLength(1);

@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { freePort } from "../support/childApp.ts";
-import { APPROVAL_CHANNEL, APPROVER, REQUESTER, VALID_FORM } from "../support/harness.ts";
-import { SOCKET_MODE_APP_TOKEN, socketModeHarnessPerTest } from "../support/harnessPerTest.ts";
-import {
-  modalStateValues,
-  socketButtonClickPayload,
-  socketSlashCommandPayload,
-  viewSubmissionPayload,
-} from "../support/slackRequests.ts";
+import { REQUESTER, VALID_FORM } from "../support/harness.ts";
+import { SOCKET_MODE_APP_TOKEN, socketApproveClick, socketModeHarnessPerTest } from "../support/harnessPerTest.ts";
+import { modalStateValues, socketSlashCommandPayload, viewSubmissionPayload } from "../support/slackRequests.ts";
 
 describe("Socket Mode", () => {
   const { socket, start } = socketModeHarnessPerTest();
@@ -52,17 +47,7 @@ describe("Socket Mode", () => {
       const r = h.service.repository.listByRequester(REQUESTER.id, 1)[0];
       return r?.approvalMessageTs ? r : undefined;
     });
-    await socket.deliver(
-      "interactive",
-      socketButtonClickPayload(APPROVER, {
-        actionId: "approve_request",
-        value: String(request.id),
-        channelId: APPROVAL_CHANNEL,
-        messageTs: request.approvalMessageTs,
-        triggerId: h.slack.issueTrigger(),
-        responseUrl: h.slack.responseUrl(),
-      }),
-    );
+    await socket.deliver("interactive", socketApproveClick(h, request));
     const created = await h.waitForStatus(request.id, "created");
     expect(h.identity.clients.has(created.clientGuid)).toBe(true);
   });

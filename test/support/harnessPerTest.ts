@@ -1,5 +1,7 @@
 import { afterEach } from "vitest";
-import { Harness, type HarnessOptions } from "./harness.ts";
+import type { Request } from "../../src/requests/repository.ts";
+import { APPROVAL_CHANNEL, APPROVER, Harness, type HarnessOptions } from "./harness.ts";
+import { socketButtonClickPayload } from "./slackRequests.ts";
 import { SocketModeStandIn } from "./socketModeStandIn.ts";
 
 // Kept apart from harness.ts, which src/demo.ts imports too and which must not depend on vitest.
@@ -43,4 +45,16 @@ export function socketModeHarnessPerTest(): { socket: SocketModeStandIn; start: 
     return current;
   };
   return { socket, start };
+}
+
+/** The envelope payload of APPROVER clicking Approve on `request`'s approval message, over Socket Mode. */
+export function socketApproveClick(harness: Harness, request: Request) {
+  return socketButtonClickPayload(APPROVER, {
+    actionId: "approve_request",
+    value: String(request.id),
+    channelId: APPROVAL_CHANNEL,
+    messageTs: request.approvalMessageTs,
+    triggerId: harness.slack.issueTrigger(),
+    responseUrl: harness.slack.responseUrl(),
+  });
 }

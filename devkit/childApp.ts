@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** A free loopback port (there is a small window before the child binds it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The bot as a separate process, started exactly as `npm start` does (src/main.ts), so tests can
+ * kill it (-9) or send it SIGTERM.
+ */
+export class ChildApp {
+  readonly lines: string[] = [];
+  stderr = "";
+  private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    readonly process: ChildProcess,
+    readonly port: number,
+  ) {
+    process.stdout?.setEncoding("utf8");
+    let partial = "";
+    process.stdout?.on("data", (chunk: string) => {
+      partial += chunk;
+      const parts = partial.split("\n");
+      partial = parts.pop() ?? "";
+      this.lines.push(...parts.filter(Boolean));
+    });
+    process.stderr?.setEncoding("utf8");
+    process.stderr?.on("data", (chunk: string) => {
+      this.stderr += chunk;
+    });
+    this.exit = new Promise((resolve) => process.once("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Starts src/main.ts with `env` (PORT is chosen here) and waits for its "started" line. */
+  static async start(env: Record<string, string>, timeoutMs = 15_000): Promise<ChildApp> {
+    const port = Number(env.PORT) || (await freePort());
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const app = new ChildApp(child, port);
+    await app.waitForLine((l) => l.includes('"event":"started"'), timeoutMs);
+    return app;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async waitForLine(predicate: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.find(predicate);
+      if (found) return found;
+      if (this.process.exitCode !== null || this.process.signalCode !== null) {
+        throw new Error(`The app exited (${this.process.exitCode ?? this.process.signalCode}): ${this.stderr}`);
+      }
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for a log line. stderr: ${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Ends the process at once, as a crash or `kill -9` would. */
+  async kill9(): Promise<void> {
+    this.process.kill("SIGKILL");
+    await this.exit;
+  }
+
+  /** Sends a signal and waits for the process to exit. */
+  async signal(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.process.kill(signal);
+    return this.exit;
+  }
+
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exit;
+  }
+}

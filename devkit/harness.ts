@@ -1,0 +1,259 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AppOptions, type RunningApp, startApp } from "../src/app.ts";
+import { type Config, parseConfig } from "../src/config.ts";
+import { requestModalCallbackId } from "../src/slack/views/requestModal.ts";
+import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "./identityStandIn.ts";
+import {
+  buttonClickPayload,
+  type FormValues,
+  modalStateValues,
+  type Person,
+  payloadBody,
+  postSigned,
+  SIGNING_SECRET,
+  type SignedResponse,
+  slashCommandBody,
+  viewSubmissionPayload,
+} from "./slackRequests.ts";
+import { type SlackCall, SlackStandIn, type SlackStandIn as SlackStandInType } from "./slackStandIn.ts";
+
+export const BOT_TOKEN = "xoxb-test-bot-token-for-tests-only";
+export const APPROVAL_CHANNEL = "C0APPROVALS";
+export const REQUESTER: Person = { id: "U0REQUEST", name: "rita" };
+export const APPROVER: Person = { id: "U0APPROVE1", name: "alice" };
+export const APPROVER_2: Person = { id: "U0APPROVE2", name: "bob" };
+export const OUTSIDER: Person = { id: "U0OUTSIDE", name: "oscar" };
+
+export const VALID_FORM: FormValues = {
+  name: "Plant dashboard",
+  redirectUris: "https://dashboard.example.com/callback\nhttp://localhost:5173/callback",
+  postLogoutRedirectUris: "https://dashboard.example.com/",
+  allowedCorsOrigins: "https://dashboard.example.com",
+  accessTokenLifetime: "1800",
+  justification: "The plant dashboard team needs sign-in for the new site.",
+};
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  app?: AppOptions;
+  /** Reuse a database file (a restart). */
+  databasePath?: string;
+  /** Runs once the stand-ins are up and before the app starts (e.g. to add a Socket Mode server). */
+  beforeBoot?: (harness: Harness) => Promise<void>;
+}
+
+/** The real app on an ephemeral port, with the Slack and Identity API stand-ins and a temporary SQLite file. */
+export class Harness {
+  readonly slack: SlackStandInType = new SlackStandIn();
+  readonly identity = new IdentityStandIn();
+  readonly logLines: string[] = [];
+  app!: RunningApp;
+  config!: Config;
+  baseUrl = "";
+  private dir = "";
+  private viewSeq = 0;
+  databasePath = "";
+  private env: Record<string, string> = {};
+  private appOptions: AppOptions = {};
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const h = new Harness();
+    await h.init(options);
+    return h;
+  }
+
+  private async init(options: HarnessOptions): Promise<void> {
+    const slackApiUrl = await this.slack.start();
+    const identityUrl = await this.identity.start();
+    this.dir = mkdtempSync(join(tmpdir(), "auth-client-bot-"));
+    this.databasePath = options.databasePath ?? join(this.dir, "bot.sqlite");
+    this.env = {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slackApiUrl,
+      PORT: "0",
+      DATABASE_PATH: this.databasePath,
+      OCS_URL: identityUrl,
+      OCS_TENANT_ID: TENANT_ID,
+      OCS_CLIENT_ID,
+      OCS_CLIENT_SECRET,
+      APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
+      APPROVER_USER_IDS: `${APPROVER.id},${APPROVER_2.id}`,
+      LOG_LEVEL: "debug",
+      OCS_RETRY_BASE_MS: "5",
+      OCS_RETRY_MAX_SECONDS: "5",
+      OCS_REQUEST_TIMEOUT_SECONDS: "2",
+      ...options.env,
+    };
+    this.appOptions = {
+      scheduleIntervalMs: 100,
+      slackRetries: { retries: 0 },
+      drainTimeoutMs: 3000,
+      ...options.app,
+    };
+    await options.beforeBoot?.(this);
+    await this.boot();
+  }
+
+  private async boot(): Promise<void> {
+    const parsed = parseConfig(this.env);
+    if (!parsed.ok) throw new Error(parsed.message);
+    this.config = parsed.config;
+    this.app = await startApp(this.config, { ...this.appOptions, writeLog: (line) => this.logLines.push(line) });
+    this.baseUrl = `http://127.0.0.1:${this.app.port}`;
+  }
+
+  /** The environment this harness gives the app, for starting it as a separate process (ChildApp). */
+  envForChild(): Record<string, string> {
+    const { PORT: _port, ...env } = this.env;
+    return env;
+  }
+
+  /** Stops the app (gracefully) and starts it again on the same database file. */
+  async restart(): Promise<void> {
+    await this.app.stop();
+    await this.boot();
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.stop();
+    await this.slack.stop();
+    await this.identity.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  get service() {
+    return this.app.service;
+  }
+
+  post(body: string, options?: Parameters<typeof postSigned>[2]): Promise<SignedResponse> {
+    return postSigned(this.baseUrl, body, options);
+  }
+
+  command(user: Person, text = "", channelId = "C0ORIGIN"): Promise<SignedResponse> {
+    return this.post(
+      slashCommandBody(user, {
+        text,
+        channelId,
+        triggerId: this.slack.issueTrigger(),
+        responseUrl: this.slack.responseUrl(),
+      }),
+    );
+  }
+
+  /** Submits the request modal as `user` typed it. */
+  submitForm(
+    user: Person,
+    values: FormValues,
+    options: { viewId?: string; channelId?: string } = {},
+  ): Promise<SignedResponse> {
+    const viewId = options.viewId ?? `VFORM${++this.viewSeq}`;
+    return this.post(
+      payloadBody(
+        viewSubmissionPayload(user, {
+          id: viewId,
+          callbackId: requestModalCallbackId,
+          privateMetadata: JSON.stringify({ channelId: options.channelId ?? "C0ORIGIN" }),
+          values: modalStateValues(values),
+        }),
+      ),
+    );
+  }
+
+  /** Submits a valid form and waits for the approval post; returns the request's number and message ts. */
+  async submitValid(user: Person = REQUESTER, values: FormValues = VALID_FORM): Promise<{ id: number; ts: string }> {
+    const before = this.approvalPosts().length;
+    const answer = await this.submitForm(user, values);
+    if (answer.status !== 200 || answer.text !== "")
+      throw new Error(`Submission refused: ${answer.status} ${answer.text}`);
+    const posts = await this.slack.waitForCalls("chat.postMessage", before + 1, isApprovalPost);
+    const post = posts[before];
+    const latest = this.service.repository.listByRequester(user.id, 1)[0];
+    if (!latest || !post) throw new Error("No request recorded");
+    await this.slack.waitFor(() => this.service.repository.get(latest.id)?.approvalMessageTs, 5000, "approval ts");
+    return { id: latest.id, ts: this.service.repository.get(latest.id)?.approvalMessageTs ?? "" };
+  }
+
+  click(
+    user: Person,
+    actionId: string,
+    requestId: number | string,
+    messageTs = "1.000001",
+    channelId = APPROVAL_CHANNEL,
+  ): Promise<SignedResponse> {
+    return this.post(
+      payloadBody(
+        buttonClickPayload(user, {
+          actionId,
+          value: String(requestId),
+          channelId,
+          messageTs,
+          triggerId: this.slack.issueTrigger(),
+          responseUrl: this.slack.responseUrl(),
+        }),
+      ),
+    );
+  }
+
+  submitDenyReason(user: Person, requestId: number, reason: string | null): Promise<SignedResponse> {
+    return this.post(
+      payloadBody(
+        viewSubmissionPayload(user, {
+          id: `VDENY${++this.viewSeq}`,
+          callbackId: "deny_request_reason",
+          privateMetadata: JSON.stringify({ requestId }),
+          values: { reason: { value: { type: "plain_text_input", value: reason } } },
+        }),
+      ),
+    );
+  }
+
+  /** Waits until the request reaches `status`. */
+  waitForStatus(id: number, status: string, timeoutMs = 5000) {
+    return this.slack.waitFor(
+      () => {
+        const r = this.service.repository.get(id);
+        return r?.status === status ? r : undefined;
+      },
+      timeoutMs,
+      `request #${id} to be ${status}`,
+    );
+  }
+
+  /** Requests posted for approval (not thread replies) in the approval channel. */
+  approvalPosts(): SlackCall[] {
+    return this.slack.callsOf("chat.postMessage").filter(isApprovalPost);
+  }
+
+  /** Direct messages the bot sent to a user. */
+  dmsTo(user: Person) {
+    return this.slack.callsOf("chat.postMessage").filter((c) => c.args.channel === user.id);
+  }
+
+  ephemeralsTo(user: Person) {
+    return this.slack.callsOf("chat.postEphemeral").filter((c) => c.args.user === user.id);
+  }
+}
+
+export function isApprovalPost(c: SlackCall): boolean {
+  return c.args.channel === APPROVAL_CHANNEL && !c.args.thread_ts;
+}
+
+/** All the text of a message's blocks, for assertions about what people read. */
+export function textOf(args: Record<string, unknown>): string {
+  const parts: string[] = [String(args.text ?? "")];
+  const walk = (node: unknown) => {
+    if (typeof node === "string") return;
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === "text" && typeof v === "string") parts.push(v);
+        else walk(v);
+      }
+    }
+  };
+  walk(args.blocks);
+  return parts.join("\n");
+}

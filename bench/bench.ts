@@ -7,15 +7,15 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
-import { IdentityStandIn } from "../test/support/identityStandIn.ts";
+import { IdentityStandIn } from "../devkit/identityStandIn.ts";
 import {
   buttonClickPayload,
   modalStateValues,
   payloadBody,
   slashCommandBody,
   viewSubmissionPayload,
-} from "../test/support/slackRequests.ts";
-import { SlackStandIn } from "../test/support/slackStandIn.ts";
+} from "../devkit/slackRequests.ts";
+import { SlackStandIn } from "../devkit/slackStandIn.ts";
 import {
   APPROVAL_CHANNEL,
   APPROVER,

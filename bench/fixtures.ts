@@ -4,6 +4,7 @@
  * the real view builders, so the baseline sends exactly as much as our app does.
  */
 import type { ModalView } from "@slack/types";
+import type { FormValues } from "../devkit/slackRequests.ts";
 import { openDatabase } from "../src/db/connection.ts";
 import { type RequestForm, validateRequestForm } from "../src/requests/form.ts";
 import { type Request, RequestRepository } from "../src/requests/repository.ts";
@@ -11,7 +12,6 @@ import { COMMAND } from "../src/slack/listeners/commands/index.ts";
 import { ACTIONS, approvalMessage, type SlackMessage } from "../src/slack/views/approvalMessage.ts";
 import { requesterMessage } from "../src/slack/views/outcomeMessages.ts";
 import { requestModal, requestModalCallbackId } from "../src/slack/views/requestModal.ts";
-import type { FormValues } from "../test/support/slackRequests.ts";
 
 /** Obviously fake values: nothing here is a credential of any real workspace or tenant. */
 export const FAKE = {

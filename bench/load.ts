@@ -3,7 +3,7 @@
  * arrival tracking for the Slack calls an app makes in answer, and latency statistics.
  */
 import { Agent, request } from "node:http";
-import { sign } from "../test/support/slackRequests.ts";
+import { sign } from "../devkit/slackRequests.ts";
 
 export interface Answer {
   status: number;

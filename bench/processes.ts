@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../test/support/childApp.ts";
+import { freePort } from "../devkit/childApp.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LOOPBACK_PRELOAD = new URL("./loopbackOnly.ts", import.meta.url).href;

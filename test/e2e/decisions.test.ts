@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { APPROVAL_CHANNEL, APPROVER, APPROVER_2, Harness, OUTSIDER, REQUESTER, textOf } from "../support/harness.ts";
-import { errorResponse } from "../support/identityStandIn.ts";
-import { payloadBody, SIGNING_SECRET, slashCommandBody } from "../support/slackRequests.ts";
+import { APPROVAL_CHANNEL, APPROVER, APPROVER_2, Harness, OUTSIDER, REQUESTER, textOf } from "../../devkit/harness.ts";
+import { errorResponse } from "../../devkit/identityStandIn.ts";
+import { payloadBody, SIGNING_SECRET, slashCommandBody } from "../../devkit/slackRequests.ts";
 
 let h: Harness;
 afterEach(async () => {

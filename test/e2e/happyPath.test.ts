@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf, VALID_FORM } from "../support/harness.ts";
+import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf, VALID_FORM } from "../../devkit/harness.ts";
 
 describe("request → approve → create → reply", () => {
   let h: Harness;

@@ -1,10 +1,10 @@
 import { request } from "node:http";
 import type { InputBlock, ModalView } from "@slack/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPROVER, Harness, OUTSIDER, REQUESTER, textOf, VALID_FORM } from "../../devkit/harness.ts";
+import { type Person, sign } from "../../devkit/slackRequests.ts";
 import { FORM } from "../../src/requests/form.ts";
 import { DENY_REASON_MAX } from "../../src/slack/views/denyModal.ts";
-import { APPROVER, Harness, OUTSIDER, REQUESTER, textOf, VALID_FORM } from "../support/harness.ts";
-import { type Person, sign } from "../support/slackRequests.ts";
 
 const WAIT = 10_000;
 const NEWCOMER: Person = { id: "U0NEWCOMER", name: "nina" };

@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
-import { freePort } from "../support/childApp.ts";
-import { APPROVAL_CHANNEL, APPROVER, APPROVER_2, type Harness, REQUESTER, VALID_FORM } from "../support/harness.ts";
-import { harnessPerTest, socketApproveClick, socketModeHarnessPerTest } from "../support/harnessPerTest.ts";
+import { freePort } from "../../devkit/childApp.ts";
+import { APPROVAL_CHANNEL, APPROVER, APPROVER_2, type Harness, REQUESTER, VALID_FORM } from "../../devkit/harness.ts";
 import {
   buttonClickPayload,
   modalStateValues,
@@ -12,7 +10,9 @@ import {
   slashCommandBody,
   socketSlashCommandPayload,
   viewSubmissionPayload,
-} from "../support/slackRequests.ts";
+} from "../../devkit/slackRequests.ts";
+import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
+import { harnessPerTest, socketApproveClick, socketModeHarnessPerTest } from "../support/harnessPerTest.ts";
 
 const WAIT = 10_000;
 const RETRY = { "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout" };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../support/harness.ts";
-import { OCS_CLIENT_SECRET } from "../support/identityStandIn.ts";
-import { SIGNING_SECRET } from "../support/slackRequests.ts";
+import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../../devkit/harness.ts";
+import { OCS_CLIENT_SECRET } from "../../devkit/identityStandIn.ts";
+import { SIGNING_SECRET } from "../../devkit/slackRequests.ts";
 
 const WAIT = 10_000;
 

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { APPROVAL_CHANNEL, type Harness, REQUESTER, VALID_FORM } from "../../devkit/harness.ts";
 import { slackRetryPolicy } from "../../src/app.ts";
 import { openDatabase } from "../../src/db/connection.ts";
 import { validateRequestForm } from "../../src/requests/form.ts";
 import { type Request, RequestRepository } from "../../src/requests/repository.ts";
-import { APPROVAL_CHANNEL, type Harness, REQUESTER, VALID_FORM } from "../support/harness.ts";
 import { harnessPerTest } from "../support/harnessPerTest.ts";
 
 const WAIT = 10_000;

@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebClient } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { freePort } from "../../devkit/childApp.ts";
+import { APPROVAL_CHANNEL, BOT_TOKEN, Harness } from "../../devkit/harness.ts";
+import { SlackStandIn } from "../../devkit/slackStandIn.ts";
 import { type Config, parseConfig } from "../../src/config.ts";
 import { createLogger, Redactor } from "../../src/log.ts";
 import { runStartupChecks, StartupError } from "../../src/slack/startupChecks.ts";
-import { freePort } from "../support/childApp.ts";
-import { APPROVAL_CHANNEL, BOT_TOKEN, Harness } from "../support/harness.ts";
-import { SlackStandIn } from "../support/slackStandIn.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { APPROVAL_CHANNEL, APPROVER, APPROVER_2, Harness, OUTSIDER, REQUESTER, textOf } from "../../devkit/harness.ts";
+import type { Person } from "../../devkit/slackRequests.ts";
 import type { RequestForm } from "../../src/requests/form.ts";
-import { APPROVAL_CHANNEL, APPROVER, APPROVER_2, Harness, OUTSIDER, REQUESTER, textOf } from "../support/harness.ts";
-import type { Person } from "../support/slackRequests.ts";
 import {
   buttonValues,
   clickInHome,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { APPROVER, Harness, REQUESTER } from "../support/harness.ts";
-import type { Person } from "../support/slackRequests.ts";
+import { APPROVER, Harness, REQUESTER } from "../../devkit/harness.ts";
+import type { Person } from "../../devkit/slackRequests.ts";
 import { WAIT_MS, waitForClientIdDm } from "./identity-support.ts";
 
 /** Ten approvers; the first one clicks several times. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { APPROVER, APPROVER_2, Harness, OUTSIDER, REQUESTER, textOf } from "../support/harness.ts";
-import { OCS_CLIENT_SECRET } from "../support/identityStandIn.ts";
+import { APPROVER, APPROVER_2, Harness, OUTSIDER, REQUESTER, textOf } from "../../devkit/harness.ts";
+import { OCS_CLIENT_SECRET } from "../../devkit/identityStandIn.ts";
 import {
   actionIdsOf,
   approvalUpdates,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { APPROVER, APPROVER_2, Harness, REQUESTER, VALID_FORM } from "../support/harness.ts";
-import type { Person } from "../support/slackRequests.ts";
+import { APPROVER, APPROVER_2, Harness, REQUESTER, VALID_FORM } from "../../devkit/harness.ts";
+import type { Person } from "../../devkit/slackRequests.ts";
 import { dmsContaining, threadReplies, WAIT_MS, waitForClientIdDm } from "./identity-support.ts";
 
 describe("Identity API: creation never duplicates and never loses a request", () => {

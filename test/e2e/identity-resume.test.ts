@@ -1,9 +1,9 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { ChildApp } from "../support/childApp.ts";
-import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../support/harness.ts";
-import { OCS_CLIENT_SECRET } from "../support/identityStandIn.ts";
-import { SIGNING_SECRET } from "../support/slackRequests.ts";
+import { ChildApp } from "../../devkit/childApp.ts";
+import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../../devkit/harness.ts";
+import { OCS_CLIENT_SECRET } from "../../devkit/identityStandIn.ts";
+import { SIGNING_SECRET } from "../../devkit/slackRequests.ts";
 import { dmsContaining, WAIT_MS, waitForClientIdDm } from "./identity-support.ts";
 
 interface Row {

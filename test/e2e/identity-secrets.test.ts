@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../support/harness.ts";
-import { OCS_CLIENT_SECRET } from "../support/identityStandIn.ts";
-import { SIGNING_SECRET } from "../support/slackRequests.ts";
+import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../../devkit/harness.ts";
+import { OCS_CLIENT_SECRET } from "../../devkit/identityStandIn.ts";
+import { SIGNING_SECRET } from "../../devkit/slackRequests.ts";
 import { allSlackArgs, tokenArguments, WAIT_MS, waitForApprovalUpdate, waitForClientIdDm } from "./identity-support.ts";
 
 describe("Identity API: no secret leaks", () => {

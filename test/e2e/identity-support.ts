@@ -1,7 +1,7 @@
-import type { Harness } from "../support/harness.ts";
-import { textOf } from "../support/harness.ts";
-import type { Person } from "../support/slackRequests.ts";
-import type { SlackCall } from "../support/slackStandIn.ts";
+import type { Harness } from "../../devkit/harness.ts";
+import { textOf } from "../../devkit/harness.ts";
+import type { Person } from "../../devkit/slackRequests.ts";
+import type { SlackCall } from "../../devkit/slackStandIn.ts";
 
 /** Generous: the machine is small and shared. */
 export const WAIT_MS = 10_000;

@@ -8,7 +8,7 @@ import {
   REQUESTER,
   textOf,
   VALID_FORM,
-} from "../support/harness.ts";
+} from "../../devkit/harness.ts";
 import { hasButtons, threadReplies, updatesOf, WAIT_MS } from "./lifecycle-support.ts";
 
 describe("the requester cancels a pending request", () => {

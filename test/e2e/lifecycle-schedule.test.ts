@@ -1,8 +1,8 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf } from "../../devkit/harness.ts";
 import { type RunningApp, startApp } from "../../src/app.ts";
 import { nextReminderAfter } from "../../src/requests/repository.ts";
-import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf } from "../support/harness.ts";
 import { hasButtons, threadReplies, updatesOf, WAIT_MS } from "./lifecycle-support.ts";
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APPROVER, Harness, OUTSIDER, REQUESTER, textOf, VALID_FORM } from "../support/harness.ts";
+import { APPROVER, Harness, OUTSIDER, REQUESTER, textOf, VALID_FORM } from "../../devkit/harness.ts";
 import { WAIT_MS } from "./lifecycle-support.ts";
 
 describe("/create-auth-client status", () => {

@@ -1,7 +1,7 @@
 import type { KnownBlock } from "@slack/types";
-import { APPROVAL_CHANNEL, type Harness, textOf } from "../support/harness.ts";
-import { type Person, payloadBody, postSigned, type SignedResponse, TEAM } from "../support/slackRequests.ts";
-import type { SlackCall } from "../support/slackStandIn.ts";
+import { APPROVAL_CHANNEL, type Harness, textOf } from "../../devkit/harness.ts";
+import { type Person, payloadBody, postSigned, type SignedResponse, TEAM } from "../../devkit/slackRequests.ts";
+import type { SlackCall } from "../../devkit/slackStandIn.ts";
 
 /** Generous: the machine is shared, and these waits are for the app, not for timing. */
 export const WAIT_MS = 10_000;

@@ -1,16 +1,16 @@
 import { connect } from "node:net";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
-import { ChildApp } from "../support/childApp.ts";
-import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, VALID_FORM } from "../support/harness.ts";
+import { ChildApp } from "../../devkit/childApp.ts";
+import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, VALID_FORM } from "../../devkit/harness.ts";
 import {
   buttonClickPayload,
   modalStateValues,
   payloadBody,
   postSigned,
   viewSubmissionPayload,
-} from "../support/slackRequests.ts";
+} from "../../devkit/slackRequests.ts";
+import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
 
 const WAIT = 10_000;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { freePort } from "../support/childApp.ts";
-import { REQUESTER, VALID_FORM } from "../support/harness.ts";
+import { freePort } from "../../devkit/childApp.ts";
+import { REQUESTER, VALID_FORM } from "../../devkit/harness.ts";
+import { modalStateValues, socketSlashCommandPayload, viewSubmissionPayload } from "../../devkit/slackRequests.ts";
 import { SOCKET_MODE_APP_TOKEN, socketApproveClick, socketModeHarnessPerTest } from "../support/harnessPerTest.ts";
-import { modalStateValues, socketSlashCommandPayload, viewSubmissionPayload } from "../support/slackRequests.ts";
 
 describe("Socket Mode", () => {
   const { socket, start } = socketModeHarnessPerTest();

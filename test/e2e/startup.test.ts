@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { Harness } from "../../devkit/harness.ts";
 import { openDatabase } from "../../src/db/connection.ts";
-import { Harness } from "../support/harness.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** tsx's loader by URL: the child runs in a folder of its own, where "tsx" does not resolve. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APPROVAL_CHANNEL, Harness, REQUESTER, textOf, VALID_FORM } from "../support/harness.ts";
-import type { FormValues } from "../support/slackRequests.ts";
+import { APPROVAL_CHANNEL, Harness, REQUESTER, textOf, VALID_FORM } from "../../devkit/harness.ts";
+import type { FormValues } from "../../devkit/slackRequests.ts";
 
 interface ErrorsAnswer {
   response_action: string;

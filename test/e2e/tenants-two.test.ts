@@ -1,7 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import { afterEach, describe, expect, it } from "vitest";
-import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf, VALID_FORM } from "../support/harness.ts";
-import { IdentityStandIn } from "../support/identityStandIn.ts";
+import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf, VALID_FORM } from "../../devkit/harness.ts";
+import { IdentityStandIn } from "../../devkit/identityStandIn.ts";
 import { clickInHome, openHome, updatesOf, WAIT_MS, waitForHome } from "./lifecycle-support.ts";
 
 const BETA_TENANT = "9d2f6c1a-3b4e-4f5a-8c7d-6e5f4a3b2c1d";

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "../../devkit/identityStandIn.ts";
 import type { RetryConfig, TenantConfig } from "../../src/config.ts";
 import { type AuthorizationCodeClientBody, IdentityClient, IdentityClients } from "../../src/identity/client.ts";
 import { IdentityApiError } from "../../src/identity/errors.ts";
 import type { RetryHooks } from "../../src/identity/retry.ts";
 import { Redactor } from "../../src/log.ts";
-import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "../support/identityStandIn.ts";
 
 const RETRY: RetryConfig = {
   maxAttempts: 5,

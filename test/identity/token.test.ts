@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "../../devkit/identityStandIn.ts";
 import type { TenantConfig } from "../../src/config.ts";
 import { IdentityApiError } from "../../src/identity/errors.ts";
 import { TokenProvider } from "../../src/identity/token.ts";
 import { Redactor } from "../../src/log.ts";
-import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "../support/identityStandIn.ts";
 
 describe("TokenProvider (against the Identity API stand-in)", () => {
   let identity: IdentityStandIn;

@@ -1,10 +1,10 @@
 import { afterEach } from "vitest";
+import { APPROVAL_CHANNEL, APPROVER, Harness, type HarnessOptions } from "../../devkit/harness.ts";
+import { socketButtonClickPayload } from "../../devkit/slackRequests.ts";
+import { SocketModeStandIn } from "../../devkit/socketModeStandIn.ts";
 import type { Request } from "../../src/requests/repository.ts";
-import { APPROVAL_CHANNEL, APPROVER, Harness, type HarnessOptions } from "./harness.ts";
-import { socketButtonClickPayload } from "./slackRequests.ts";
-import { SocketModeStandIn } from "./socketModeStandIn.ts";
 
-// Kept apart from harness.ts, which src/demo.ts imports too and which must not depend on vitest.
+// Kept apart from devkit/harness.ts, which the demo and the benchmark import too and which must not depend on vitest.
 
 /**
  * For a describe block whose tests each start their own harness: registers an afterEach that stops

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { VALID_FORM } from "../../devkit/harness.ts";
 import { type FieldId, FORM, type RawForm, validateRequestForm } from "../../src/requests/form.ts";
-import { VALID_FORM } from "../support/harness.ts";
 
 const TENANTS = ["default"];
 

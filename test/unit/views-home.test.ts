@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
+import { sampleRequest } from "../../devkit/fixtures.ts";
 import type { RequestRow } from "../../src/db/schema.ts";
 import { LIMITS } from "../../src/slack/views/blocks.ts";
 import {
@@ -12,7 +13,6 @@ import {
   parseHomeCursor,
 } from "../../src/slack/views/home.ts";
 import { requestDetail, requestLine, requestList } from "../../src/slack/views/status.ts";
-import { sampleRequest } from "../support/fixtures.ts";
 
 const CLIENT_ID = "5f0c2f9e-9d4e-4a51-8f3a-0a8b7c6d5e4f";
 

@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
+import { sampleRequest } from "../../devkit/fixtures.ts";
 import type { RequestRow, RequestStatus } from "../../src/db/schema.ts";
 import type { RequesterEvent } from "../../src/requests/ports.ts";
 import { approvalMessage, decisionButtons, statusLine } from "../../src/slack/views/approvalMessage.ts";
@@ -12,7 +13,6 @@ import {
   requesterMessage,
   supersededCard,
 } from "../../src/slack/views/outcomeMessages.ts";
-import { sampleRequest } from "../support/fixtures.ts";
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 30, 9, 0);

@@ -8,10 +8,10 @@ import type { FormValues } from "../devkit/slackRequests.ts";
 import { openDatabase } from "../src/db/connection.ts";
 import { type RequestForm, validateRequestForm } from "../src/requests/form.ts";
 import { type Request, RequestRepository } from "../src/requests/repository.ts";
-import { COMMAND } from "../src/slack/listeners/commands/index.ts";
-import { ACTIONS, approvalMessage, type SlackMessage } from "../src/slack/views/approvalMessage.ts";
-import { requesterMessage } from "../src/slack/views/outcomeMessages.ts";
-import { requestModal, requestModalCallbackId } from "../src/slack/views/requestModal.ts";
+import { ACTIONS, CALLBACKS, COMMAND } from "../src/slack/ids.ts";
+import { approvalMessage, type SlackMessage } from "../src/slack/surfaces/approvalMessage.ts";
+import { requesterMessage } from "../src/slack/surfaces/outcomeMessages.ts";
+import { requestModal } from "../src/slack/surfaces/requestModal.ts";
 
 /** Obviously fake values: nothing here is a credential of any real workspace or tenant. */
 export const FAKE = {
@@ -104,7 +104,7 @@ export function bareFixtures(): BareFixtures {
   const { pending, approved } = sampleRequests();
   return {
     command: COMMAND,
-    viewCallback: requestModalCallbackId,
+    viewCallback: CALLBACKS.requestForm,
     approveAction: ACTIONS.approve,
     approvalChannel: APPROVAL_CHANNEL,
     modal: requestModal([{ name: "default", label: "default" }], { channelId: ORIGIN_CHANNEL }),

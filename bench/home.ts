@@ -21,14 +21,14 @@ import { createLogger, Redactor } from "../src/log.ts";
 import type { ApproverDirectory, MessageRef, Notifier } from "../src/requests/ports.ts";
 import { RequestRepository } from "../src/requests/repository.ts";
 import { RequestService } from "../src/requests/service.ts";
-import { HomeTab } from "../src/slack/listeners/events/homeTab.ts";
+import { HomeTab } from "../src/slack/home/homeTab.ts";
 import {
   HOME_MAX_BLOCKS,
   HOME_PAGE_SIZE,
   HOME_WAITING_SIZE,
   type HomeCursor,
   homeView,
-} from "../src/slack/views/home.ts";
+} from "../src/slack/surfaces/home.ts";
 
 const { values } = parseArgs({
   options: {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AppOptions, type RunningApp, startApp } from "../src/app.ts";
 import { type Config, parseConfig } from "../src/config.ts";
-import { requestModalCallbackId } from "../src/slack/views/requestModal.ts";
+import { CALLBACKS } from "../src/slack/ids.ts";
 import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "./identityStandIn.ts";
 import {
   buttonClickPayload,
@@ -154,7 +154,7 @@ export class Harness {
       payloadBody(
         viewSubmissionPayload(user, {
           id: viewId,
-          callbackId: requestModalCallbackId,
+          callbackId: CALLBACKS.requestForm,
           privateMetadata: JSON.stringify({ channelId: options.channelId ?? "C0ORIGIN" }),
           values: modalStateValues(values),
         }),

@@ -12,14 +12,10 @@ import { RequestRepository } from "./requests/repository.ts";
 import { startScheduler } from "./requests/scheduler.ts";
 import { RequestService } from "./requests/service.ts";
 import { SlackApprovers } from "./slack/approvers.ts";
-import * as actions from "./slack/listeners/actions/index.ts";
-import * as commands from "./slack/listeners/commands/index.ts";
-import { ignoreRepeatedClicks } from "./slack/listeners/deliveries.ts";
-import type { ListenerDeps } from "./slack/listeners/deps.ts";
-import { HomeTab } from "./slack/listeners/events/homeTab.ts";
-import * as events from "./slack/listeners/events/index.ts";
-import { trackSlackRequests } from "./slack/listeners/requestLog.ts";
-import * as views from "./slack/listeners/views/index.ts";
+import { HomeTab } from "./slack/home/homeTab.ts";
+import { registerListeners } from "./slack/listeners/index.ts";
+import { ignoreRepeatedClicks } from "./slack/listeners/middleware/deliveries.ts";
+import { trackSlackRequests } from "./slack/listeners/middleware/requestLog.ts";
 import { SlackNotifier } from "./slack/notifier.ts";
 import { type BotIdentity, runStartupChecks } from "./slack/startupChecks.ts";
 
@@ -168,20 +164,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     log,
   );
 
-  const deps: ListenerDeps = {
+  const home = new HomeTab(app.client, { service, log, approvalChannelId: config.approvalChannelId, tenantLabel });
+  service.onChange((request) => home.requestChanged(request));
+  registerListeners(app, {
     service,
+    home,
     log,
     tenants: config.tenants.map((t) => ({ name: t.name, label: tenantLabel(t.name) ?? t.name })),
     approvalChannelId: config.approvalChannelId,
-    requestTtlMs: config.requestTtlMs,
     tenantLabel,
-  };
-  const home = new HomeTab(app.client, deps);
-  service.onChange((request) => home.requestChanged(request));
-  commands.register(app, deps);
-  views.register(app, deps);
-  actions.register(app, deps, home);
-  events.register(app, deps, home);
+  });
   app.error(async (error) => {
     log.event("error", "listener_failed", { error: error.message, code: error.code });
   });

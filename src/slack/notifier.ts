@@ -1,14 +1,14 @@
 import type { WebClient } from "@slack/web-api";
 import type { ApproverEvent, MessageRef, Notifier, RequesterEvent } from "../requests/ports.ts";
 import type { Request } from "../requests/repository.ts";
-import { approvalMessage } from "./views/approvalMessage.ts";
+import { approvalMessage } from "./surfaces/approvalMessage.ts";
 import {
   approverThreadMessage,
   type MessageContext,
   requesterCard,
   requesterMessage,
   supersededCard,
-} from "./views/outcomeMessages.ts";
+} from "./surfaces/outcomeMessages.ts";
 
 export interface NotifierOptions {
   approvalChannelId: string;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPROVER, Harness, OUTSIDER, REQUESTER, textOf, VALID_FORM } from "../../devkit/harness.ts";
 import { type Person, sign } from "../../devkit/slackRequests.ts";
 import { FORM } from "../../src/requests/form.ts";
-import { DENY_REASON_MAX } from "../../src/slack/views/denyModal.ts";
+import { DENY_REASON_MAX } from "../../src/slack/surfaces/denyModal.ts";
 
 const WAIT = 10_000;
 const NEWCOMER: Person = { id: "U0NEWCOMER", name: "nina" };

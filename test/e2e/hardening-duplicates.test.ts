@@ -11,7 +11,7 @@ import {
   socketSlashCommandPayload,
   viewSubmissionPayload,
 } from "../../devkit/slackRequests.ts";
-import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
+import { CALLBACKS } from "../../src/slack/ids.ts";
 import { harnessPerTest, socketApproveClick, socketModeHarnessPerTest } from "../support/harnessPerTest.ts";
 
 const WAIT = 10_000;
@@ -28,7 +28,7 @@ describe("the same request delivered twice by Slack", () => {
     return payloadBody(
       viewSubmissionPayload(user, {
         id: viewId,
-        callbackId: requestModalCallbackId,
+        callbackId: CALLBACKS.requestForm,
         privateMetadata: JSON.stringify({ channelId: "C0ORIGIN" }),
         values: modalStateValues(VALID_FORM),
       }),
@@ -177,7 +177,7 @@ describe("the same envelope redelivered over Socket Mode", () => {
 
     const submission = viewSubmissionPayload(REQUESTER, {
       id: "VSOCKETDUP",
-      callbackId: requestModalCallbackId,
+      callbackId: CALLBACKS.requestForm,
       privateMetadata: JSON.stringify({ channelId: "C0ORIGIN" }),
       values: modalStateValues(VALID_FORM),
     });

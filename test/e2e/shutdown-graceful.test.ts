@@ -10,7 +10,7 @@ import {
   postSigned,
   viewSubmissionPayload,
 } from "../../devkit/slackRequests.ts";
-import { requestModalCallbackId } from "../../src/slack/views/requestModal.ts";
+import { CALLBACKS } from "../../src/slack/ids.ts";
 
 const WAIT = 10_000;
 
@@ -71,7 +71,7 @@ describe("graceful stop (SIGTERM / SIGINT) of the app started as `npm start` doe
       payloadBody(
         viewSubmissionPayload(REQUESTER, {
           id: viewId,
-          callbackId: requestModalCallbackId,
+          callbackId: CALLBACKS.requestForm,
           privateMetadata: JSON.stringify({ channelId: "C0ORIGIN" }),
           values: modalStateValues(VALID_FORM),
         }),

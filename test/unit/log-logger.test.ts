@@ -3,7 +3,7 @@ import { LogLevel } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
 import type { LogLevelName } from "../../src/config.ts";
 import { batchedWriter, createLogger, Redactor } from "../../src/log.ts";
-import { summarise } from "../../src/slack/listeners/requestLog.ts";
+import { summarise } from "../../src/slack/listeners/middleware/requestLog.ts";
 
 function capture(level: LogLevelName, secrets: string[] = []) {
   const lines: string[] = [];

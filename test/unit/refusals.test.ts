@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
 import { requestStatuses } from "../../src/db/schema.ts";
-import { refusalText } from "../../src/slack/views/refusals.ts";
+import { refusalText } from "../../src/slack/surfaces/refusals.ts";
 
 describe("refusal texts", () => {
   it("says where a request stands, in a sentence, for every status", () => {

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
 import type { RequestRow } from "../../src/db/schema.ts";
 import { FORM } from "../../src/requests/form.ts";
-import { approvalMessage } from "../../src/slack/views/approvalMessage.ts";
-import { LIMITS } from "../../src/slack/views/blocks.ts";
-import { denyModal } from "../../src/slack/views/denyModal.ts";
-import { parseModalMetadata, requestModal } from "../../src/slack/views/requestModal.ts";
+import { approvalMessage } from "../../src/slack/surfaces/approvalMessage.ts";
+import { LIMITS } from "../../src/slack/surfaces/blocks.ts";
+import { denyModal } from "../../src/slack/surfaces/denyModal.ts";
+import { parseModalMetadata, requestModal } from "../../src/slack/surfaces/requestModal.ts";
 
 const ONE_TENANT = [{ name: "default", label: "default" }];
 const inputs = (view: ModalView) => view.blocks.filter((b): b is InputBlock => b.type === "input");

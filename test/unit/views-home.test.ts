@@ -2,17 +2,17 @@ import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
 import type { RequestRow } from "../../src/db/schema.ts";
-import { LIMITS } from "../../src/slack/views/blocks.ts";
+import { ACTIONS } from "../../src/slack/ids.ts";
+import { LIMITS } from "../../src/slack/surfaces/blocks.ts";
 import {
-  HOME_ACTIONS,
   HOME_MAX_BLOCKS,
   HOME_PAGE_SIZE,
   HOME_WAITING_SIZE,
   type HomeData,
   homeView,
   parseHomeCursor,
-} from "../../src/slack/views/home.ts";
-import { requestDetail, requestLine, requestList } from "../../src/slack/views/status.ts";
+} from "../../src/slack/surfaces/home.ts";
+import { requestDetail, requestLine, requestList } from "../../src/slack/surfaces/status.ts";
 
 const CLIENT_ID = "5f0c2f9e-9d4e-4a51-8f3a-0a8b7c6d5e4f";
 
@@ -65,8 +65,8 @@ describe("App Home view", () => {
     const mine = requests(HOME_PAGE_SIZE, 40, { status: "created" });
     const view = homeView(data({ mine, mineTotal: 55, hasNewer: true, hasOlder: true, cursor: { before: 41 } }));
     expect(buttons(view.blocks)).toEqual([
-      { action: HOME_ACTIONS.newer, value: JSON.stringify({ after: 40 }), text: "Previous page" },
-      { action: HOME_ACTIONS.older, value: JSON.stringify({ before: 31 }), text: "Next page" },
+      { action: ACTIONS.homeNewer, value: JSON.stringify({ after: 40 }), text: "Previous page" },
+      { action: ACTIONS.homeOlder, value: JSON.stringify({ before: 31 }), text: "Next page" },
     ]);
     expect(parseHomeCursor(view.private_metadata)).toEqual({ before: 41 });
     const first = homeView(data({ mine, mineTotal: 55, hasOlder: true }));

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
 import type { RequestRow, RequestStatus } from "../../src/db/schema.ts";
 import type { RequesterEvent } from "../../src/requests/ports.ts";
-import { approvalMessage, decisionButtons, statusLine } from "../../src/slack/views/approvalMessage.ts";
-import { LIMITS } from "../../src/slack/views/blocks.ts";
+import { approvalMessage, decisionButtons, statusLine } from "../../src/slack/surfaces/approvalMessage.ts";
+import { LIMITS } from "../../src/slack/surfaces/blocks.ts";
 import {
   approverThreadMessage,
   askedLine,
@@ -12,7 +12,7 @@ import {
   requesterCard,
   requesterMessage,
   supersededCard,
-} from "../../src/slack/views/outcomeMessages.ts";
+} from "../../src/slack/surfaces/outcomeMessages.ts";
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 30, 9, 0);

@@ -1,16 +1,10 @@
 import type { ActionsBlock, KnownBlock } from "@slack/types";
 import type { StoredError } from "../../db/schema.ts";
 import type { Request } from "../../requests/repository.ts";
+import { ACTIONS, BLOCKS } from "../ids.ts";
 import { actions, button, context, divider, header, section } from "./blocks.ts";
 import { escapeMrkdwn, mention, slackDate } from "./format.ts";
 import { requestSummary, requestTitle } from "./requestSummary.ts";
-
-export const ACTIONS = {
-  approve: "approve_request",
-  deny: "deny_request",
-  retry: "retry_request",
-  cancel: "cancel_request",
-} as const;
 
 export interface SlackMessage {
   text: string;
@@ -66,7 +60,7 @@ export function approvalMessage(r: Request, tenantLabel: string | undefined): Sl
   if (r.status === "pending") {
     blocks.push(decisionButtons(r, tenantLabel));
   } else if (r.status === "failed") {
-    blocks.push(actions(`retry:${id}`, [button("Retry", ACTIONS.retry, id, { style: "primary" })]));
+    blocks.push(actions(BLOCKS.retry(r.id), [button("Retry", ACTIONS.retry, id, { style: "primary" })]));
   }
   return { text: `${requestTitle(r)} — ${plainStatus(r)}`, blocks };
 }
@@ -75,7 +69,7 @@ export function approvalMessage(r: Request, tenantLabel: string | undefined): Sl
 export function decisionButtons(r: Request, tenantLabel: string | undefined): ActionsBlock {
   const id = String(r.id);
   const where = tenantLabel ? `the tenant *${escapeMrkdwn(tenantLabel).slice(0, 100)}*` : "the tenant";
-  return actions(`decision:${id}`, [
+  return actions(BLOCKS.decision(r.id), [
     button("Approve", ACTIONS.approve, id, {
       style: "primary",
       confirm: {

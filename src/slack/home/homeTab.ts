@@ -1,10 +1,20 @@
 import type { HomeView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
-import type { RequestStatus } from "../../../db/schema.ts";
-import { errorMessage } from "../../../errorMessage.ts";
-import type { Request } from "../../../requests/repository.ts";
-import { HOME_PAGE_SIZE, HOME_WAITING_SIZE, type HomeCursor, homeView } from "../../views/home.ts";
-import type { ListenerDeps } from "../deps.ts";
+import type { RequestStatus } from "../../db/schema.ts";
+import { errorMessage } from "../../errorMessage.ts";
+import type { AppLogger } from "../../log.ts";
+import type { Request } from "../../requests/repository.ts";
+import type { RequestService } from "../../requests/service.ts";
+import { HOME_PAGE_SIZE, HOME_WAITING_SIZE, type HomeCursor, homeView } from "../surfaces/home.ts";
+
+/** What the Home tab reads and shows: the domain, and a few facts of the configuration. */
+export interface HomeTabDeps {
+  service: RequestService;
+  log: AppLogger;
+  approvalChannelId: string;
+  /** Label shown for a tenant, or undefined when only one tenant is configured. */
+  tenantLabel: (tenant: string) => string | undefined;
+}
 
 export interface HomeTabOptions {
   /** How long after opening the tab someone counts as looking at it (their Home follows changes). */
@@ -37,7 +47,7 @@ export class HomeTab {
 
   constructor(
     private readonly client: WebClient,
-    private readonly deps: Pick<ListenerDeps, "service" | "log" | "approvalChannelId" | "tenantLabel">,
+    private readonly deps: HomeTabDeps,
     options: HomeTabOptions = {},
     private readonly now: () => number = Date.now,
   ) {

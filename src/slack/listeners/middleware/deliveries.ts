@@ -1,5 +1,5 @@
 import type { App } from "@slack/bolt";
-import type { AppLogger } from "../../log.ts";
+import type { AppLogger } from "../../../log.ts";
 
 /**
  * The last few thousand keys seen, to notice Slack delivering the same request twice (an HTTP

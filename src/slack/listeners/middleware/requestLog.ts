@@ -1,5 +1,5 @@
 import type { App } from "@slack/bolt";
-import type { AppLogger } from "../../log.ts";
+import type { AppLogger } from "../../../log.ts";
 
 /** What a Slack request was, for one log line: its kind, what it named, and who sent it. */
 export interface SlackRequestSummary {

@@ -1,7 +1,8 @@
 import type { KnownBlock } from "@slack/types";
 import type { ApproverEvent, RequesterEvent } from "../../requests/ports.ts";
 import type { Request } from "../../requests/repository.ts";
-import { ACTIONS, errorText, plainStatus, type SlackMessage, statusLine } from "./approvalMessage.ts";
+import { ACTIONS, BLOCKS, COMMAND } from "../ids.ts";
+import { errorText, plainStatus, type SlackMessage, statusLine } from "./approvalMessage.ts";
 import { actions, button, context, header, section } from "./blocks.ts";
 import { channelLink, describeHours, escapeMrkdwn, mention, slackDate } from "./format.ts";
 import { requestSummary, requestTitle } from "./requestSummary.ts";
@@ -13,7 +14,7 @@ export interface MessageContext {
 }
 
 const name = (r: Request) => `*${escapeMrkdwn(r.name)}*`;
-const NEW_REQUEST = "`/create-auth-client`";
+const NEW_REQUEST = `\`${COMMAND}\``;
 
 /** "What was asked", in one line, so an outcome message stands on its own. */
 export function askedLine(r: Request, tenantLabel: string | undefined): string {
@@ -25,7 +26,7 @@ export function askedLine(r: Request, tenantLabel: string | undefined): string {
 
 function cancelButton(r: Request): KnownBlock[] {
   if (r.status !== "pending") return [];
-  return [actions(`cancel:${r.id}`, [button("Cancel request", ACTIONS.cancel, String(r.id))])];
+  return [actions(BLOCKS.cancel(r.id), [button("Cancel request", ACTIONS.cancel, String(r.id))])];
 }
 
 /**

@@ -1,17 +1,15 @@
 import type { ModalView } from "@slack/types";
 import type { Request } from "../../requests/repository.ts";
+import { BLOCKS, CALLBACKS, INPUT_ACTION } from "../ids.ts";
 import { section } from "./blocks.ts";
 import { escapeMrkdwn, mention } from "./format.ts";
-import { INPUT_ACTION } from "./requestModal.ts";
 
-export const DENY_MODAL_CALLBACK = "deny_request_reason";
-export const DENY_REASON_BLOCK = "reason";
 export const DENY_REASON_MAX = 500;
 
 export function denyModal(r: Request): ModalView {
   return {
     type: "modal",
-    callback_id: DENY_MODAL_CALLBACK,
+    callback_id: CALLBACKS.denyReason,
     title: { type: "plain_text", text: `Deny request #${r.id}`.slice(0, 24) },
     submit: { type: "plain_text", text: "Deny" },
     close: { type: "plain_text", text: "Back" },
@@ -20,7 +18,7 @@ export function denyModal(r: Request): ModalView {
       section(`Deny *${escapeMrkdwn(r.name)}* for ${mention(r.requesterId)}? They will see your reason.`),
       {
         type: "input",
-        block_id: DENY_REASON_BLOCK,
+        block_id: BLOCKS.denyReason,
         label: { type: "plain_text", text: "Reason" },
         element: {
           type: "plain_text_input",

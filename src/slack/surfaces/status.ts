@@ -1,5 +1,6 @@
 import type { AuditRow } from "../../db/schema.ts";
 import type { Request } from "../../requests/repository.ts";
+import { COMMAND } from "../ids.ts";
 import { type SlackMessage, statusLine } from "./approvalMessage.ts";
 import { context, header, listSections, section } from "./blocks.ts";
 import { clip, escapeMrkdwn, mention, slackDate } from "./format.ts";
@@ -33,8 +34,8 @@ export function requestList(
 ): SlackMessage {
   if (requests.length === 0) {
     return {
-      text: "You have no requests yet. Type /create-auth-client to make one.",
-      blocks: [section("You have no requests yet. Type `/create-auth-client` to make one.")],
+      text: `You have no requests yet. Type ${COMMAND} to make one.`,
+      blocks: [section(`You have no requests yet. Type \`${COMMAND}\` to make one.`)],
     };
   }
   const more = total > requests.length ? `Showing your ${requests.length} newest of ${total}. ` : "";
@@ -49,7 +50,7 @@ export function requestList(
     blocks: [
       section("*Your requests*"),
       ...lines,
-      context(`${more}\`/create-auth-client status <number>\` shows one in full. All of them are in the Home tab.`),
+      context(`${more}\`${COMMAND} status <number>\` shows one in full. All of them are in the Home tab.`),
     ],
   };
 }

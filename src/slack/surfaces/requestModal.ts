@@ -1,13 +1,10 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 import { type FieldId, FORM } from "../../requests/form.ts";
+import { CALLBACKS, INPUT_ACTION } from "../ids.ts";
 import { context, section } from "./blocks.ts";
 
-export const requestModalCallbackId = "create_auth_client";
-/** The action_id of every input element: blocks are told apart by their block_id (the field id). */
-export const INPUT_ACTION = "value";
-
 export interface ModalMetadata {
-  /** Channel where /create-auth-client was typed: where an ephemeral note can reach the requester. */
+  /** Channel where the command was typed: where an ephemeral note can reach the requester. */
   channelId?: string;
 }
 
@@ -117,7 +114,7 @@ export function requestModal(tenants: TenantChoice[], metadata: ModalMetadata): 
   ];
   return {
     type: "modal",
-    callback_id: requestModalCallbackId,
+    callback_id: CALLBACKS.requestForm,
     title: { type: "plain_text", text: "Request a client" },
     submit: { type: "plain_text", text: "Submit request" },
     close: { type: "plain_text", text: "Cancel" },
@@ -130,7 +127,7 @@ export function requestModal(tenants: TenantChoice[], metadata: ModalMetadata): 
 export function pendingLimitModal(pending: number, max: number): ModalView {
   return {
     type: "modal",
-    callback_id: "pending_limit",
+    callback_id: CALLBACKS.pendingLimit,
     title: { type: "plain_text", text: "Request a client" },
     close: { type: "plain_text", text: "Close" },
     blocks: [

@@ -1,17 +1,11 @@
 import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
 import { z } from "zod";
 import type { Request } from "../../requests/repository.ts";
-import { ACTIONS, decisionButtons } from "./approvalMessage.ts";
+import { ACTIONS, BLOCKS, CALLBACKS, COMMAND } from "../ids.ts";
+import { decisionButtons } from "./approvalMessage.ts";
 import { actions, button, context, divider, header, LIMITS, section } from "./blocks.ts";
 import { channelLink, clip, escapeMrkdwn, mention, plural, slackDate } from "./format.ts";
 import { requestLine } from "./status.ts";
-
-export const HOME_ACTIONS = {
-  /** "Next page": older requests. */
-  older: "home_page_older",
-  /** "Previous page": newer requests. */
-  newer: "home_page_newer",
-} as const;
 
 /** A Home view whose blocks are all known Block Kit blocks. */
 export type HomeTabView = Omit<HomeView, "blocks"> & { blocks: KnownBlock[] };
@@ -90,7 +84,7 @@ export function homeView(data: HomeData): HomeTabView {
   const blocks: KnownBlock[] = [
     header("Authorization code clients"),
     section(
-      `Type \`/create-auth-client\` to ask for a new client. Approvers review requests in ${channelLink(data.approvalChannelId)}.`,
+      `Type \`${COMMAND}\` to ask for a new client. Approvers review requests in ${channelLink(data.approvalChannelId)}.`,
     ),
   ];
   if (data.notice) blocks.push(section(`:information_source: ${data.notice}`));
@@ -111,24 +105,24 @@ export function homeView(data: HomeData): HomeTabView {
 
   blocks.push(divider(), header(`My requests (${data.mineTotal})`));
   if (data.mine.length === 0) {
-    blocks.push(section("You have no requests yet. Type `/create-auth-client` to make one."));
+    blocks.push(section(`You have no requests yet. Type \`${COMMAND}\` to make one.`));
   }
   for (const r of data.mine) blocks.push(mineItem(r, data.tenantLabel(r.tenant)));
   const first = data.mine[0];
   const last = data.mine.at(-1);
   const nav = [
     ...(data.hasNewer && first
-      ? [button("Previous page", HOME_ACTIONS.newer, JSON.stringify({ after: first.id }))]
+      ? [button("Previous page", ACTIONS.homeNewer, JSON.stringify({ after: first.id }))]
       : []),
-    ...(data.hasOlder && last ? [button("Next page", HOME_ACTIONS.older, JSON.stringify({ before: last.id }))] : []),
+    ...(data.hasOlder && last ? [button("Next page", ACTIONS.homeOlder, JSON.stringify({ before: last.id }))] : []),
   ];
-  if (nav.length > 0) blocks.push(actions("home_pages", nav));
+  if (nav.length > 0) blocks.push(actions(BLOCKS.homePages, nav));
   if (data.mine.length > 0) {
-    blocks.push(context("`/create-auth-client status <number>` shows one request in full, with its history."));
+    blocks.push(context(`\`${COMMAND} status <number>\` shows one request in full, with its history.`));
   }
   return {
     type: "home",
-    callback_id: "home",
+    callback_id: CALLBACKS.home,
     private_metadata: JSON.stringify(data.cursor),
     blocks: blocks.slice(0, HOME_MAX_BLOCKS),
   };

@@ -1,0 +1,43 @@
+/**
+ * Every id Slack hands back to the bot: the slash command, the action ids of buttons, the
+ * callback ids of views, and the block ids listeners read. To find what a button does, look up
+ * its action id here, then its handler in listeners/actions/index.ts.
+ */
+
+export const COMMAND = "/create-auth-client";
+
+/** Buttons (block_actions), by what they do. */
+export const ACTIONS = {
+  approve: "approve_request",
+  deny: "deny_request",
+  retry: "retry_request",
+  cancel: "cancel_request",
+  /** App Home "Next page": older requests. */
+  homeOlder: "home_page_older",
+  /** App Home "Previous page": newer requests. */
+  homeNewer: "home_page_newer",
+} as const;
+
+/** Views (view_submission), by callback_id. */
+export const CALLBACKS = {
+  requestForm: "create_auth_client",
+  denyReason: "deny_request_reason",
+  /** Shown instead of the form when too many requests are pending; it has no submit. */
+  pendingLimit: "pending_limit",
+  home: "home",
+} as const;
+
+/**
+ * Block ids. The request form's input blocks are named by the form's field ids (FIELD_IDS in
+ * requests/form.ts), so a validation error comes back keyed by the block that shows it.
+ */
+export const BLOCKS = {
+  denyReason: "reason",
+  homePages: "home_pages",
+  decision: (requestId: number) => `decision:${requestId}`,
+  retry: (requestId: number) => `retry:${requestId}`,
+  cancel: (requestId: number) => `cancel:${requestId}`,
+} as const;
+
+/** The action_id of every input element: inputs are told apart by their block_id. */
+export const INPUT_ACTION = "value";

@@ -1,0 +1,53 @@
+import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import { errorMessage } from "../../../errorMessage.ts";
+import { type HomeCursor, parseHomeCursor } from "../../surfaces/home.ts";
+import type { ListenerDeps } from "../deps.ts";
+
+export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & { client: WebClient };
+export type ButtonHandler = (args: ButtonArgs) => Promise<void>;
+
+/** The request number a button carries, or undefined when its value is not one. */
+export function requestIdOf(action: ButtonAction): number | undefined {
+  const id = Number(action.value);
+  return Number.isInteger(id) && id > 0 ? id : undefined;
+}
+
+/** The cursor of the Home tab the click came from, or undefined when it came from a message. */
+function homeOf(body: ButtonArgs["body"]): HomeCursor | undefined {
+  return body.view?.type === "home" ? parseHomeCursor(body.view.private_metadata) : undefined;
+}
+
+/**
+ * An ephemeral note to the person who clicked, where they clicked. The Home tab has neither a
+ * channel nor a response_url: there the tab is re-published with the note on top (and the stale
+ * buttons gone), which is where the person is looking.
+ */
+export async function tellClicker(args: ButtonArgs, deps: ListenerDeps, text: string): Promise<void> {
+  const { body, client, respond } = args;
+  const cursor = homeOf(body);
+  if (cursor) {
+    await deps.home.publish(body.user.id, cursor, text);
+    return;
+  }
+  const channel = body.channel?.id ?? body.container?.channel_id;
+  try {
+    if (channel) {
+      await client.chat.postEphemeral({ channel, user: body.user.id, text });
+      return;
+    }
+  } catch (error) {
+    deps.log.event("warn", "ephemeral_failed", {
+      user: body.user.id,
+      error: errorMessage(error),
+      fallback: "response_url",
+    });
+  }
+  await respond({ response_type: "ephemeral", replace_original: false, text });
+}
+
+/** After a decision clicked in the Home tab, that tab shows the new state. */
+export async function refreshHome(args: ButtonArgs, deps: ListenerDeps): Promise<void> {
+  const cursor = homeOf(args.body);
+  if (cursor) await deps.home.refresh(args.body.user.id, cursor);
+}

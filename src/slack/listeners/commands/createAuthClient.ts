@@ -1,0 +1,45 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
+import { COMMAND } from "../../ids.ts";
+import { helpText } from "../../surfaces/help.ts";
+import { pendingLimitModal, requestModal } from "../../surfaces/requestModal.ts";
+import type { ListenerDeps } from "../deps.ts";
+import { RecentKeys } from "../middleware/deliveries.ts";
+import { statusReply } from "./status.ts";
+
+export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+export type CommandHandler = (args: CommandArgs) => Promise<void>;
+
+/**
+ * `/create-auth-client [status [n] | help]`: with no words, opens the request form; `status`
+ * answers privately with the caller's requests; anything else gets the usage.
+ */
+export function createAuthClient(deps: ListenerDeps): CommandHandler {
+  const triggers = new RecentKeys();
+  return async ({ command, ack, client, respond }) => {
+    const [verb = "", ...rest] = command.text.trim().split(/\s+/);
+    const word = verb.toLowerCase();
+    if (word === "") {
+      await ack();
+      // The same command delivered again (a retry, a redelivery) opened its modal already.
+      if (!triggers.firstTime(command.trigger_id)) return;
+      // The trigger_id dies 3 s after the command: open the modal before anything else.
+      const opened = await client.views.open({
+        trigger_id: command.trigger_id,
+        view: requestModal(deps.tenants, { channelId: command.channel_id }),
+      });
+      const pending = deps.service.repository.countPendingBy(command.user_id);
+      const max = deps.service.maxPendingPerUser;
+      if (pending >= max && opened.view?.id) {
+        await client.views.update({ view_id: opened.view.id, view: pendingLimitModal(pending, max) });
+      }
+      return;
+    }
+    if (word === "status") {
+      await ack();
+      await respond({ response_type: "ephemeral", ...(await statusReply(deps, command.user_id, rest[0])) });
+      return;
+    }
+    const unknown = word === "help" ? "" : `I don't know \`${verb.slice(0, 40)}\`. `;
+    await ack({ response_type: "ephemeral", text: unknown + helpText(COMMAND, deps.approvalChannelId) });
+  };
+}

@@ -1,0 +1,28 @@
+import { COMMAND } from "../../ids.ts";
+import { escapeMrkdwn } from "../../surfaces/format.ts";
+import { requestDetail, requestList } from "../../surfaces/status.ts";
+import type { ListenerDeps } from "../deps.ts";
+
+const STATUS_LIST_SIZE = 10;
+
+/** `status`: the caller's latest requests; `status 12`: one request in full, to its requester and approvers. */
+export async function statusReply(deps: ListenerDeps, userId: string, which: string | undefined) {
+  const repo = deps.service.repository;
+  if (which === undefined) {
+    return requestList(repo.listByRequester(userId, STATUS_LIST_SIZE), repo.countByRequester(userId), deps.tenantLabel);
+  }
+  const shown = escapeMrkdwn(which.slice(0, 20));
+  if (!/^#?\d{1,12}$/.test(which)) {
+    return {
+      text: `\`${shown}\` is not a request number. Try \`${COMMAND} status 12\`, or \`${COMMAND} status\` for your list.`,
+    };
+  }
+  const id = Number(which.replace(/^#/, ""));
+  const request = id > 0 ? repo.get(id) : undefined;
+  // Someone else's request is shown only to approvers; the answer does not tell "missing" from "not yours".
+  const visible = request && (request.requesterId === userId || (await deps.service.isApprover(userId)));
+  if (!request || !visible) {
+    return { text: `I can't show request ${shown}: it doesn't exist, or it isn't yours to see.` };
+  }
+  return requestDetail(request, deps.tenantLabel(request.tenant), repo.auditOf(request.id));
+}

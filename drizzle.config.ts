@@ -1,7 +1,8 @@
 import { defineConfig } from "drizzle-kit";
 
+// SQLite, the default database. PostgreSQL's migrations: drizzle.postgres.config.ts.
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/db/schema.ts",
-  out: "./drizzle",
+  schema: "./src/db/sqlite/schema.ts",
+  out: "./drizzle/sqlite",
 });

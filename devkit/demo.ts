@@ -31,7 +31,7 @@ async function demo(): Promise<void> {
     for (const [field, value] of Object.entries(VALID_FORM))
       say(`    ${field}: ${String(value).replace(/\n/g, " | ")}`);
     const { id, ts } = await h.submitValid(REQUESTER, VALID_FORM);
-    const recorded = h.service.repository.get(id);
+    const recorded = await h.request(id);
     say(`    recorded as request #${id} (status ${recorded?.status}), client Id reserved: ${recorded?.clientGuid}`);
     say(`    posted for approval in ${h.config.approvalChannelId} (message ts ${ts})`);
     const ack = await h.slack.waitFor(() => h.dmsTo(REQUESTER)[0]);
@@ -57,7 +57,7 @@ async function demo(): Promise<void> {
 
     say(`\nClient Id: ${created.createdClientId}`);
     say(`Audit trail of request #${id}:`);
-    for (const e of h.service.repository.auditOf(id)) {
+    for (const e of await h.store.reads.auditOf(id)) {
       say(
         `    ${new Date(e.at).toISOString()}  ${e.actor.padEnd(10)} ${String(e.fromStatus ?? "—").padEnd(8)} → ${e.toStatus}${e.detail ? `  (${e.detail})` : ""}`,
       );

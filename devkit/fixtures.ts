@@ -1,7 +1,7 @@
-import type { RequestRow } from "../src/db/schema.ts";
+import type { Request } from "../src/requests/request.ts";
 
 /** A recorded request as the database returns it, for the pure builders' tests. */
-export function sampleRequest(overrides: Partial<RequestRow> = {}): RequestRow {
+export function sampleRequest(overrides: Partial<Request> = {}): Request {
   const now = Date.UTC(2026, 10, 30, 9, 0);
   return {
     id: 42,

@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AppOptions, type RunningApp, startApp } from "../src/app.ts";
 import { type Config, parseConfig } from "../src/config.ts";
+import type { Stores } from "../src/db/database.ts";
+import type { Request } from "../src/requests/request.ts";
 import { CALLBACKS } from "../src/slack/ids.ts";
 import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "./identityStandIn.ts";
+import { createDatabase, dropDatabase } from "./postgresServer.ts";
 import {
   buttonClickPayload,
   type FormValues,
@@ -40,11 +43,22 @@ export interface HarnessOptions {
   app?: AppOptions;
   /** Reuse a database file (a restart). */
   databasePath?: string;
+  /** Use this PostgreSQL database (a second replica, a restart) instead of a fresh one. */
+  databaseUrl?: string;
   /** Runs once the stand-ins are up and before the app starts (e.g. to add a Socket Mode server). */
   beforeBoot?: (harness: Harness) => Promise<void>;
 }
 
-/** The real app on an ephemeral port, with the Slack and Identity API stand-ins and a temporary SQLite file. */
+/**
+ * The PostgreSQL server the end-to-end tests run against, when they run against PostgreSQL (the
+ * "postgres" vitest project sets it); unset, they use a temporary SQLite file.
+ */
+export const TEST_POSTGRES_SERVER_ENV = "TEST_POSTGRES_SERVER_URL";
+
+/**
+ * The real app on an ephemeral port, with the Slack and Identity API stand-ins and a database of
+ * its own: a temporary SQLite file, or a fresh PostgreSQL database (see TEST_POSTGRES_SERVER_ENV).
+ */
 export class Harness {
   readonly slack: SlackStandInType = new SlackStandIn();
   readonly identity = new IdentityStandIn();
@@ -55,6 +69,10 @@ export class Harness {
   private dir = "";
   private viewSeq = 0;
   databasePath = "";
+  /** The PostgreSQL database, when the app runs on one. */
+  databaseUrl: string | undefined;
+  /** A database this harness created, dropped when it stops. */
+  private ownDatabase: { server: string; url: string } | undefined;
   private env: Record<string, string> = {};
   private appOptions: AppOptions = {};
 
@@ -69,12 +87,19 @@ export class Harness {
     const identityUrl = await this.identity.start();
     this.dir = mkdtempSync(join(tmpdir(), "auth-client-bot-"));
     this.databasePath = options.databasePath ?? join(this.dir, "bot.sqlite");
+    const postgresServer = process.env[TEST_POSTGRES_SERVER_ENV];
+    this.databaseUrl = options.databaseUrl;
+    if (!this.databaseUrl && !options.databasePath && postgresServer) {
+      this.databaseUrl = await createDatabase(postgresServer, "e2e");
+      this.ownDatabase = { server: postgresServer, url: this.databaseUrl };
+    }
     this.env = {
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slackApiUrl,
       PORT: "0",
       DATABASE_PATH: this.databasePath,
+      ...(this.databaseUrl ? { DATABASE_URL: this.databaseUrl } : {}),
       OCS_URL: identityUrl,
       OCS_TENANT_ID: TENANT_ID,
       OCS_CLIENT_ID,
@@ -121,11 +146,27 @@ export class Harness {
     await this.app?.stop();
     await this.slack.stop();
     await this.identity.stop();
+    if (this.ownDatabase) await dropDatabase(this.ownDatabase.server, this.ownDatabase.url);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   get service() {
     return this.app.service;
+  }
+
+  /** The running app's stores, for reading (and, in tests of bad paths, changing) what is recorded. */
+  get store(): Stores {
+    return this.app.database.stores;
+  }
+
+  /** Request `id` as stored now. */
+  request(id: number): Promise<Request | undefined> {
+    return this.store.reads.get(id);
+  }
+
+  /** The newest request of `user`. */
+  async latestRequestOf(user: Person): Promise<Request | undefined> {
+    return (await this.store.reads.listByRequester(user.id, 1))[0];
   }
 
   post(body: string, options?: Parameters<typeof postSigned>[2]): Promise<SignedResponse> {
@@ -170,10 +211,14 @@ export class Harness {
       throw new Error(`Submission refused: ${answer.status} ${answer.text}`);
     const posts = await this.slack.waitForCalls("chat.postMessage", before + 1, isApprovalPost);
     const post = posts[before];
-    const latest = this.service.repository.listByRequester(user.id, 1)[0];
+    const latest = await this.latestRequestOf(user);
     if (!latest || !post) throw new Error("No request recorded");
-    await this.slack.waitFor(() => this.service.repository.get(latest.id)?.approvalMessageTs, 5000, "approval ts");
-    return { id: latest.id, ts: this.service.repository.get(latest.id)?.approvalMessageTs ?? "" };
+    const ts = await this.slack.waitFor(
+      async () => (await this.request(latest.id))?.approvalMessageTs ?? undefined,
+      5000,
+      "approval ts",
+    );
+    return { id: latest.id, ts };
   }
 
   click(
@@ -213,8 +258,8 @@ export class Harness {
   /** Waits until the request reaches `status`. */
   waitForStatus(id: number, status: string, timeoutMs = 5000) {
     return this.slack.waitFor(
-      () => {
-        const r = this.service.repository.get(id);
+      async () => {
+        const r = await this.request(id);
         return r?.status === status ? r : undefined;
       },
       timeoutMs,

@@ -105,10 +105,14 @@ export class SlackStandIn {
   }
 
   /** Resolves once `predicate` holds over the recorded calls; rejects after `timeoutMs`. */
-  async waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 5000, what = "Slack call"): Promise<T> {
+  async waitFor<T>(
+    predicate: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs = 5000,
+    what = "Slack call",
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const value = predicate();
+      const value = await predicate();
       if (value) return value;
       if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
       await new Promise<void>((resolve) => {

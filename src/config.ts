@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isLoopbackHost } from "./loopback.ts";
 
 export const logLevelNames = ["debug", "info", "warn", "error"] as const;
 export type LogLevelName = (typeof logLevelNames)[number];
@@ -20,6 +21,21 @@ export interface RetryConfig {
   requestTimeoutMs: number;
 }
 
+/** Where requests are kept: the SQLite file (one process), or a PostgreSQL server (any number of replicas). */
+export type DatabaseConfig = { kind: "sqlite"; path: string } | PostgresConfig;
+
+export interface PostgresConfig {
+  kind: "postgres";
+  /** postgres:// or postgresql:// URL; TLS settings (sslmode, sslrootcert) ride in it. */
+  url: string;
+  /** Connections per process. */
+  poolMax: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_DATABASE_PATH = "./data/auth-clients.sqlite";
+
 export interface Config {
   slack: {
     botToken: string;
@@ -28,7 +44,7 @@ export interface Config {
     apiUrl: string;
   };
   port: number;
-  databasePath: string;
+  database: DatabaseConfig;
   tenants: TenantConfig[];
   approvalChannelId: string;
   approverUserIds: string[];
@@ -45,7 +61,6 @@ export interface Config {
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optionalString = z.preprocess(blankToUndefined, z.string().trim().optional());
@@ -64,7 +79,7 @@ const serviceUrl = (hint: string) =>
       (v) => {
         try {
           const u = new URL(v);
-          return u.protocol === "https:" || (u.protocol === "http:" && LOOPBACK_HOSTS.has(u.hostname));
+          return u.protocol === "https:" || (u.protocol === "http:" && isLoopbackHost(u.hostname));
         } catch {
           return false;
         }
@@ -72,6 +87,33 @@ const serviceUrl = (hint: string) =>
       { error: "must be an https:// URL (http:// is accepted only for localhost)" },
     ),
   );
+
+/**
+ * What is wrong with a PostgreSQL URL, in words that never repeat it: it may hold a password.
+ */
+function postgresUrlProblems(value: string, ctx: z.RefinementCtx): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({
+      code: "custom",
+      message: "is not a URL: use postgres://user:password@host:5432/database (special characters in the password percent-encoded)",
+    });
+    return;
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    ctx.addIssue({ code: "custom", message: `must start with postgres:// or postgresql:// (it starts with ${url.protocol}//)` });
+    return;
+  }
+  if (url.hostname === "") ctx.addIssue({ code: "custom", message: "names no host: postgres://user:password@host:5432/database" });
+  if (url.port !== "" && !(Number(url.port) > 0)) ctx.addIssue({ code: "custom", message: "has an invalid port" });
+  const sslmode = url.searchParams.get("sslmode");
+  const modes = ["disable", "prefer", "require", "verify-ca", "verify-full", "no-verify"];
+  if (sslmode !== null && !modes.includes(sslmode)) {
+    ctx.addIssue({ code: "custom", message: `has sslmode=${sslmode.slice(0, 20)}: use one of ${modes.join(", ")}` });
+  }
+}
 
 const positiveNumber = (fallback: number, what: string) =>
   z.preprocess(
@@ -149,7 +191,9 @@ const envSchema = z.object({
     z.url({ error: "must be a URL such as https://slack.com/api/" }).default("https://slack.com/api/"),
   ),
   PORT: wholeNumber(3000, 0, 65535, "the HTTP port"),
-  DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default("./data/auth-clients.sqlite")),
+  DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default(DEFAULT_DATABASE_PATH)),
+  DATABASE_URL: z.preprocess(blankToUndefined, z.string().trim().superRefine(postgresUrlProblems).optional()),
+  DATABASE_POOL_MAX: wholeNumber(10, 1, 100, "PostgreSQL connections per process"),
   OCS_TENANTS: tenantsJson,
   OCS_URL: optionalString,
   OCS_TENANT_ID: optionalString,
@@ -294,7 +338,15 @@ function toConfig(env: Env): Config {
       apiUrl: env.SLACK_API_URL.endsWith("/") ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
     },
     port: env.PORT,
-    databasePath: env.DATABASE_PATH,
+    database: env.DATABASE_URL
+      ? {
+          kind: "postgres",
+          url: env.DATABASE_URL,
+          poolMax: env.DATABASE_POOL_MAX,
+          connectTimeoutMs: 5_000,
+          statementTimeoutMs: 15_000,
+        }
+      : { kind: "sqlite", path: env.DATABASE_PATH },
     tenants: tenants.map((t) => ({ ...t, url: t.url.replace(/\/+$/, "") })),
     approvalChannelId: env.APPROVAL_CHANNEL_ID,
     approverUserIds: env.APPROVER_USER_IDS ?? [],

@@ -1,4 +1,4 @@
-import type { StoredError } from "../db/schema.ts";
+import type { StoredError } from "../requests/request.ts";
 
 export type IdentityErrorKind =
   /** The service answered with an HTTP error status. */

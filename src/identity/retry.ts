@@ -5,7 +5,8 @@ export interface RetryHooks {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
-  onRetry?: (info: { attempt: number; delayMs: number; error: IdentityApiError }) => void;
+  /** Awaited before the wait: e.g. to count the attempt in the database. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: IdentityApiError }) => void | Promise<void>;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -47,7 +48,7 @@ export async function withRetry<T>(
       if (!(caught instanceof IdentityApiError) || !caught.retryable || attempt >= policy.maxAttempts) throw caught;
       const delayMs = backoffDelay(attempt, caught, policy, random);
       if (now() - started + delayMs > policy.maxTotalMs) throw caught;
-      hooks.onRetry?.({ attempt, delayMs, error: caught });
+      await hooks.onRetry?.({ attempt, delayMs, error: caught });
       await sleep(delayMs);
     }
   }

@@ -1,7 +1,7 @@
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
-import type { ApproverEvent, Notifier, RequesterEvent } from "./ports.ts";
-import type { Request, RequestRepository } from "./repository.ts";
+import type { ApproverEvent, Notifier, RequesterEvent, RequestStore } from "./ports.ts";
+import type { Request } from "./request.ts";
 
 /** An end of a request's life that everyone hears about. */
 export type OutcomeEvent = "denied" | "cancelled" | "expired" | "created" | "failed";
@@ -12,19 +12,20 @@ export type OutcomeEvent = "denied" | "cancelled" | "expired" | "created" | "fai
  */
 export class Announcer {
   constructor(
-    private readonly repo: RequestRepository,
+    private readonly store: RequestStore,
     private readonly notifier: Notifier,
     private readonly log: AppLogger,
   ) {}
 
   /**
-   * Tells everyone an outcome: edits the approval message, replies in its thread, DMs the
-   * requester (once).
+   * Tells everyone an outcome: edits the approval message, and — once, whichever process gets
+   * there first — replies in its thread and DMs the requester.
    */
   async announceOutcome(request: Request, event: OutcomeEvent): Promise<void> {
     await this.refreshApprovalMessage(request);
+    if (!(await this.store.claimOutcomeNotification(request.id))) return;
     await this.tellApprovers(request, event);
-    await this.tellOutcome(request, event);
+    await this.tellRequester(request, event);
   }
 
   refreshApprovalMessage(request: Request): Promise<void> {
@@ -42,11 +43,6 @@ export class Announcer {
 
   tellRequester(request: Request, event: RequesterEvent): Promise<void> {
     return this.safely("tell requester", request, () => this.notifier.tellRequester(request, event));
-  }
-
-  private async tellOutcome(request: Request, event: OutcomeEvent): Promise<void> {
-    if (!this.repo.claimOutcomeNotification(request.id)) return;
-    await this.tellRequester(request, event);
   }
 
   private async safely(what: string, request: Request, action: () => Promise<void>): Promise<void> {

@@ -1,8 +1,8 @@
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
 import type { Announcer } from "./announcer.ts";
-import type { MessageRef, Notifier } from "./ports.ts";
-import type { Request, RequestRepository } from "./repository.ts";
+import type { ApprovalPostQueue, MessageRef, Notifier, RequestStore } from "./ports.ts";
+import type { Request } from "./request.ts";
 
 export interface ApprovalPostPolicy {
   /** Wait before posting again a request the approval channel refused; doubles per failure (default 1 min). */
@@ -27,7 +27,8 @@ export class ApprovalPosts {
   private stopping = false;
 
   constructor(
-    private readonly repo: RequestRepository,
+    private readonly store: RequestStore,
+    private readonly queue: ApprovalPostQueue,
     private readonly notifier: Notifier,
     private readonly announcer: Announcer,
     private readonly policy: ApprovalPostPolicy,
@@ -52,12 +53,15 @@ export class ApprovalPosts {
    * at once) or that a stopped run never posted. The requester hears once when one finally is.
    */
   async postWaitingRequests(atStart: boolean): Promise<void> {
-    if (atStart) this.repo.makeApprovalPostsDue(this.now());
+    if (atStart) await this.queue.makeDue(this.now());
     const now = this.now();
-    const untriedBefore = Math.max(this.startedAt, now - approvalPostClaimMs);
-    for (const request of this.repo.listUnposted(now, untriedBefore)) {
+    // A request recorded lately is being posted by the process that recorded it. Only this process
+    // writes an unshared database: what it did not record itself belongs to an earlier run.
+    const recent = now - approvalPostClaimMs;
+    const untriedBefore = this.store.shared ? recent : Math.max(this.startedAt, recent);
+    for (const request of await this.queue.listUnposted(now, untriedBefore, 50)) {
       if (this.stopping) return;
-      if (!this.repo.claimApprovalPost(request.id, this.now(), this.now() + approvalPostClaimMs)) continue;
+      if (!(await this.queue.claim(request.id, this.now(), this.now() + approvalPostClaimMs))) continue;
       const posted = await this.postForApproval(request);
       if (!posted) {
         await this.tellUnposted(request);
@@ -65,7 +69,7 @@ export class ApprovalPosts {
       }
       this.log.event("info", "approval_posted_late", {
         request: request.id,
-        failedAttempts: this.repo.approvalPostRetryOf(request.id)?.attempts ?? 0,
+        failedAttempts: (await this.queue.retryOf(request.id))?.attempts ?? 0,
       });
       if (posted.status === "pending") {
         await this.announcer.tellRequester(posted, "recorded");
@@ -80,7 +84,7 @@ export class ApprovalPosts {
 
   /** Tells the requester, once, that the request is recorded but the approvers have not seen it yet. */
   private async tellUnposted(request: Request): Promise<void> {
-    if (!this.repo.claimUnpostedNotice(request.id, this.now())) return;
+    if (!(await this.queue.claimUnpostedNotice(request.id, this.now()))) return;
     await this.announcer.tellRequester(request, "recorded_unposted");
   }
 
@@ -96,7 +100,7 @@ export class ApprovalPosts {
     try {
       ref = await this.notifier.postForApproval(request);
     } catch (error) {
-      const retry = this.repo.deferApprovalPost(request.id, this.now(), errorMessage(error), (n) =>
+      const retry = await this.queue.defer(request.id, this.now(), errorMessage(error), (n) =>
         this.approvalPostBackoffMs(n),
       );
       this.log.event("warn", "approval_post_failed", {
@@ -107,14 +111,14 @@ export class ApprovalPosts {
       });
       return undefined;
     }
-    this.repo.setApprovalMessage(request.id, ref.channelId, ref.ts);
-    const stored = this.repo.get(request.id);
+    await this.store.setApprovalMessage(request.id, ref);
+    const stored = await this.store.get(request.id);
     // Decided (or expired) while the post was on its way: the message just posted is already stale.
     if (stored && stored.status !== request.status) {
       await this.announcer.refreshApprovalMessage(stored);
     }
     // The channel works: requests that waited for it need not sit out their backoff.
-    const due = this.repo.makeApprovalPostsDue(this.now());
+    const due = await this.queue.makeDue(this.now());
     if (due > 0) this.log.event("info", "approval_posts_due", { request: request.id, waiting: due });
     return stored;
   }

@@ -1,24 +1,30 @@
-import type { RequestStatus } from "../db/schema.ts";
 import { errorMessage } from "../errorMessage.ts";
 import type { IdentityClients } from "../identity/client.ts";
 import { IdentityApiError } from "../identity/errors.ts";
 import type { AppLogger } from "../log.ts";
+import { withTimeout } from "../timeout.ts";
 import type { Announcer } from "./announcer.ts";
 import { toIdentityBody } from "./identityBody.ts";
-import type { Request, RequestRepository } from "./repository.ts";
+import type { RequestStore } from "./ports.ts";
+import type { Request, RequestStatus } from "./request.ts";
 import { Slots } from "./slots.ts";
 import type { Transitions } from "./transitions.ts";
 
 export interface CreationPolicy {
-  /** How long one creation may keep retrying; a `creating` request older than this was abandoned. */
-  creationWindowMs: number;
+  /**
+   * A creation under way renews its lease (the request's updated_at) every third of this; one
+   * whose lease ended was abandoned by a process that died, and any process takes it over.
+   */
+  creationLeaseMs: number;
   /** Creations (Identity API call and announcements) running at once; more wait their turn. */
   maxConcurrentCreations: number;
+  /** How long a created or failed request may wait for its own process to announce it before another does. */
+  outcomeGraceMs: number;
 }
 
 /**
  * Creates the clients of approved requests through the Identity API, in the background and a few
- * at a time, and tells everyone how it went. Takes up creations a stopped process left.
+ * at a time, and tells everyone how it went. Takes up creations a dead process left.
  */
 export class Creations {
   private readonly inFlight = new Map<number, Promise<void>>();
@@ -26,7 +32,7 @@ export class Creations {
   private stopping = false;
 
   constructor(
-    private readonly repo: RequestRepository,
+    private readonly store: RequestStore,
     private readonly identity: IdentityClients,
     private readonly transitions: Transitions,
     private readonly announcer: Announcer,
@@ -43,88 +49,102 @@ export class Creations {
   }
 
   /**
-   * Starts creating the client in the background (the Slack listener has acked already).
-   * A request already being created in this process is left to that run. `first` runs once the
-   * request is claimed, before the Identity API is called (e.g. to edit the approval message).
-   */
-  start(
-    id: number,
-    actor: string,
-    from: RequestStatus[],
-    first: (claimed: Request) => Promise<void> = async () => {},
-  ): Promise<void> {
-    return this.inFlight.get(id) ?? this.launch(id, actor, from, first) ?? Promise.resolve();
-  }
-
-  /**
-   * Claims the request (from one of `from` to `creating`, one conditional UPDATE, synchronously, so
-   * the resume sweep and other clicks see it taken at once) and runs the creation in the background.
-   * Undefined when nothing was started: already under way here, stopping, or not in `from` any more.
+   * Claims the request (from `from` to `creating`, one conditional UPDATE) and runs the creation in
+   * the background; `first` runs once it is claimed, before the Identity API is called. Resolves to
+   * false when nothing was started: already under way here, stopping, or no longer in `from`.
    */
   launch(
     id: number,
     actor: string,
-    from: RequestStatus[],
-    first: (claimed: Request) => Promise<void>,
-  ): Promise<void> | undefined {
-    if (this.inFlight.has(id) || this.stopping) return undefined;
+    from: RequestStatus,
+    options: { first?: (claimed: Request) => Promise<void>; leaseEndedBefore?: number } = {},
+  ): Promise<boolean> {
+    if (this.inFlight.has(id) || this.stopping) return Promise.resolve(false);
     const started = this.now();
-    const claimed = this.transitions.move({ id, from, to: "creating", actor, detail: "calling the Identity API" });
-    if (!claimed) return undefined;
-    const run = first(claimed)
-      // Bounded: under a burst of approvals, acks of new requests keep their event loop turns.
-      .then(() => this.creationSlots.run(() => this.create(claimed, started)))
-      .catch((error: unknown) =>
-        this.log.event("error", "creation_crashed", { request: id, error: errorMessage(error) }),
-      )
+    let claimed: (value: boolean) => void = () => {};
+    const claim = new Promise<boolean>((resolve) => {
+      claimed = resolve;
+    });
+    // In the map before the claim is awaited, so a second click in this process waits for this one.
+    const run = (async () => {
+      const request = await this.transitions.move({
+        id,
+        from,
+        to: "creating",
+        actor,
+        detail: "calling the Identity API",
+        ...(options.leaseEndedBefore !== undefined ? { leaseEndedBefore: options.leaseEndedBefore } : {}),
+      });
+      claimed(request !== undefined);
+      if (!request) return;
+      const lease = this.keepLease(id);
+      try {
+        await options.first?.(request);
+        // Bounded: under a burst of approvals, acks of new requests keep their event loop turns.
+        await this.creationSlots.run(() => this.create(request, started));
+      } finally {
+        clearInterval(lease);
+      }
+    })()
+      .catch((error: unknown) => {
+        claimed(false);
+        this.log.event("error", "creation_crashed", { request: id, error: errorMessage(error) });
+      })
       .finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, run);
-    return run;
+    return claim;
   }
 
   /**
-   * Takes up what a stopped process left: creations under way (at start all of them, later those
-   * abandoned for longer than the creation window) and outcomes not yet told.
+   * Takes up what dead processes left: creations whose lease ended (at the start of a process that
+   * alone writes its database, all of them) and outcomes nobody told.
    */
   async resume(atStart: boolean): Promise<void> {
-    const staleBefore = atStart ? Number.POSITIVE_INFINITY : this.now() - this.policy.creationWindowMs;
-    for (const request of this.repo.listInCreation()) {
+    const now = this.now();
+    const alone = atStart && !this.store.shared;
+    const leaseEndedBefore = alone ? now + 1 : now - this.policy.creationLeaseMs;
+    for (const request of await this.store.listCreationsToResume(leaseEndedBefore)) {
       if (this.inFlight.has(request.id)) continue;
-      if (request.status === "creating" && request.updatedAt >= staleBefore) continue;
-      this.log.event("info", "creation_resumed", { request: request.id, status: request.status });
-      this.start(request.id, "system", [request.status]);
+      const resumed = await this.launch(request.id, "system", request.status, { leaseEndedBefore });
+      if (resumed) this.log.event("info", "creation_resumed", { request: request.id, status: request.status });
     }
-    for (const request of this.repo.listUntoldOutcomes()) {
+    const untoldBefore = alone ? now + 1 : now - this.policy.outcomeGraceMs;
+    for (const request of await this.store.listUntoldOutcomes(untoldBefore, 50)) {
       if (this.inFlight.has(request.id)) continue;
-      if (request.status === "created") await this.announcer.announceOutcome(request, "created");
-      else await this.announcer.announceOutcome(request, "failed");
+      await this.announcer.announceOutcome(request, request.status === "created" ? "created" : "failed");
     }
   }
 
   /** Stops starting creations and waits (bounded) for those under way. */
   async drain(timeoutMs: number): Promise<boolean> {
     this.stopping = true;
-    const all = Promise.allSettled([...this.inFlight.values()]).then(() => true);
-    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
-    return Promise.race([all, timeout]);
+    return (await withTimeout(Promise.allSettled([...this.inFlight.values()]), timeoutMs)).done;
   }
 
   isCreating(id: number): boolean {
     return this.inFlight.has(id);
   }
 
+  /** Renews the lease of a claimed creation until cleared: other processes see it alive, queued or calling. */
+  private keepLease(id: number): NodeJS.Timeout {
+    const renewal = setInterval(() => {
+      this.store.renewLease(id).catch((error: unknown) => {
+        this.log.event("warn", "lease_renewal_failed", { request: id, error: errorMessage(error) });
+      });
+    }, this.policy.creationLeaseMs / 3);
+    renewal.unref();
+    return renewal;
+  }
+
   private async create(claimed: Request, started: number): Promise<void> {
     const id = claimed.id;
     let outcome: Request | undefined;
-    this.repo.raiseAttempts(id);
     try {
+      await this.store.countAttempt(id);
       const ensured = await this.identity
         .forTenant(claimed.tenant)
         .ensureAuthorizationCodeClient(toIdentityBody(claimed), {
-          onRetry: ({ attempt, delayMs, error }) => {
-            // Counts every call to the Identity API, so "failed after N attempts" is true; also shows the run is alive.
-            this.repo.raiseAttempts(id);
-            this.repo.touch(id);
+          onRetry: async ({ attempt, delayMs, error }) => {
             this.log.event("warn", "identity_retry", {
               request: id,
               attempt,
@@ -133,11 +153,13 @@ export class Creations {
               error: error.error,
               operationId: error.operationId,
             });
+            // Counts every call, so "failed after N attempts" is true.
+            await this.store.countAttempt(id);
           },
         });
-      outcome = this.transitions.move({
+      outcome = await this.transitions.move({
         id,
-        from: ["creating"],
+        from: "creating",
         to: "created",
         actor: "system",
         detail: `client ${ensured.clientId}${ensured.alreadyExisted ? " (found after a repeated request)" : ""}`,
@@ -159,9 +181,9 @@ export class Creations {
         error instanceof IdentityApiError
           ? error.toStored()
           : { error: "The bot could not complete the request.", reason: errorMessage(error) };
-      outcome = this.transitions.move({
+      outcome = await this.transitions.move({
         id,
-        from: ["creating"],
+        from: "creating",
         to: "failed",
         actor: "system",
         detail: [stored.status, stored.error, stored.operationId && `OperationId ${stored.operationId}`]

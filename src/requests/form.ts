@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isLoopbackHost } from "../loopback.ts";
 
 /**
  * The request form: limits and rules of every field. The modal takes its limits from here and
@@ -47,11 +48,6 @@ const CONTROL = /\p{Cc}/u;
 const CONTROL_EXCEPT_NEWLINE_TAB = /[^\P{Cc}\n\t]/u;
 /** Half of a UTF-16 surrogate pair on its own: not text, and SQLite/JSON would change it on the way. */
 const LONE_SURROGATE = /\p{Cs}/u;
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
-}
 
 function lines(text: string): string[] {
   return text

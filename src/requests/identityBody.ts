@@ -1,5 +1,5 @@
 import type { AuthorizationCodeClientBody } from "../identity/client.ts";
-import type { Request } from "./repository.ts";
+import type { Request } from "./request.ts";
 
 /** The Identity API create body for a recorded request. */
 export function toIdentityBody(

@@ -1,4 +1,10 @@
-import type { Request } from "./repository.ts";
+import type { RequestForm } from "./form.ts";
+import type { ApprovalPostRetry, AuditEntry, Request, RequestStatus } from "./request.ts";
+
+/*
+ * The domain's ports: how it reaches people (Notifier), who may decide (ApproverDirectory), and
+ * where requests are kept (one store port per consumer). Slack and the database live behind them.
+ */
 
 export interface MessageRef {
   channelId: string;
@@ -31,4 +37,137 @@ export interface Notifier {
 /** Who may decide on requests. */
 export interface ApproverDirectory {
   isApprover(userId: string): Promise<boolean>;
+}
+
+export interface NewRequest {
+  form: RequestForm;
+  requesterId: string;
+  originChannelId: string | undefined;
+  submissionKey: string;
+  expiresAt: number;
+  nextReminderAt: number | null;
+  /** The requester may have at most this many pending requests, this one included. */
+  maxPending: number;
+}
+
+export type RecordResult =
+  | { kind: "recorded"; request: Request }
+  /** The same modal was submitted before: that request. */
+  | { kind: "duplicate"; request: Request }
+  | { kind: "limit"; pending: number };
+
+/** Columns a transition may change besides the status. */
+export type TransitionSet = Partial<
+  Pick<
+    Request,
+    | "createdClientId"
+    | "decidedBy"
+    | "decidedAt"
+    | "decisionReason"
+    | "lastError"
+    | "outcomeNotifiedAt"
+    | "nextReminderAt"
+  >
+>;
+
+export interface TransitionInput {
+  id: number;
+  from: RequestStatus;
+  to: RequestStatus;
+  actor: string;
+  detail?: string | undefined;
+  set?: TransitionSet;
+  /** Only if the request was last written before this: taking over a creation whose lease ended. */
+  leaseEndedBefore?: number;
+}
+
+/**
+ * The request lifecycle. Every state change is one conditional statement, so of two processes (or
+ * replicas) racing for the same change exactly one wins; the loser gets undefined or false.
+ * The audit row of a transition is written by the database in the same statement.
+ */
+export interface RequestStore {
+  /**
+   * True when other processes may write the same database (PostgreSQL with replicas). A store only
+   * this process writes (SQLite) lets a restart take up abandoned creations at once.
+   */
+  readonly shared: boolean;
+  /** Records a submission once: a repeat of the same modal, or one past the pending limit, records nothing. */
+  record(input: NewRequest): Promise<RecordResult>;
+  get(id: number): Promise<Request | undefined>;
+  countPendingBy(requesterId: string): Promise<number>;
+  /** Moves a request from `from` to `to`; undefined when it was not in `from` (someone moved it first). */
+  transition(input: TransitionInput): Promise<Request | undefined>;
+  /** Remembers where the approval message is; only the first post counts. */
+  setApprovalMessage(id: number, ref: MessageRef): Promise<void>;
+  /** Remembers the requester's DM with the Cancel button (the latest one), so it can be edited later. */
+  setRequesterMessage(id: number, ref: MessageRef): Promise<void>;
+  requesterMessageOf(id: number): Promise<MessageRef | undefined>;
+  /** Marks the final outcome as told; true for exactly one caller. */
+  claimOutcomeNotification(id: number): Promise<boolean>;
+  /** Takes the reminder due at `request.nextReminderAt`; true for exactly one caller. */
+  claimReminder(request: Request, next: number | null): Promise<boolean>;
+  /** Counts one Identity API call, and renews the creation's lease. */
+  countAttempt(id: number): Promise<void>;
+  /** Renews the lease of a creation under way (see Creations). */
+  renewLease(id: number): Promise<void>;
+  /** Approved requests, and creations whose lease ended before `leaseEndedBefore`. */
+  listCreationsToResume(leaseEndedBefore: number): Promise<Request[]>;
+  /** Created or failed requests whose requester has not been told, last changed before `before`. */
+  listUntoldOutcomes(before: number, limit: number): Promise<Request[]>;
+  listDueForExpiry(now: number, limit: number): Promise<Request[]>;
+  listDueForReminder(now: number, limit: number): Promise<Request[]>;
+}
+
+/** Approval posts Slack refused (channel archived, bot not invited, Slack down), tried again later. */
+export interface ApprovalPostQueue {
+  /**
+   * Pending requests without an approval message that are due: a failed post once its backoff has
+   * passed; one never tried, once recorded before `untriedBefore` (a newer one is being posted).
+   */
+  listUnposted(now: number, untriedBefore: number, limit: number): Promise<Request[]>;
+  /** Takes the next post of a request until `until`; true for exactly one caller. */
+  claim(id: number, now: number, until: number): Promise<boolean>;
+  /** Counts a failed post and sets when to try again (after `backoffMs(failures)`). */
+  defer(id: number, now: number, error: string, backoffMs: (failures: number) => number): Promise<ApprovalPostRetry>;
+  /** Marks that the requester was told the request waits to be posted; true for exactly one caller. */
+  claimUnpostedNotice(id: number, now: number): Promise<boolean>;
+  /** Ends the backoff of every request still waiting to be posted; returns how many. */
+  makeDue(now: number): Promise<number>;
+  retryOf(id: number): Promise<ApprovalPostRetry | undefined>;
+}
+
+/** Where a page of someone's requests starts: older than `before`, or newer than `after`; neither = newest. */
+export interface PageCursor {
+  before?: number | undefined;
+  after?: number | undefined;
+}
+
+export interface RequestPage {
+  rows: Request[];
+  hasNewer: boolean;
+  hasOlder: boolean;
+}
+
+/** What App Home and `status` show. Reads only. */
+export interface RequestReader {
+  get(id: number): Promise<Request | undefined>;
+  /** The newest `limit` requests of one person. */
+  listByRequester(requesterId: string, limit: number): Promise<Request[]>;
+  countByRequester(requesterId: string): Promise<number>;
+  /** One page of a person's requests, newest first (keyset paging: as fast on page 100 as on page 1). */
+  pageByRequester(requesterId: string, cursor: PageCursor, size: number): Promise<RequestPage>;
+  /** Pending requests, oldest first, leaving out those of `excludedRequesterId`; and how many there are. */
+  pendingFor(excludedRequesterId: string | undefined, limit: number): Promise<{ requests: Request[]; total: number }>;
+  auditOf(id: number): Promise<AuditEntry[]>;
+}
+
+/** The audit export: everything, a batch at a time. */
+export interface AuditSource {
+  /** Requests with id above `afterId` touched since `since`, and their transitions since `since`. */
+  exportBatch(
+    since: number | undefined,
+    afterId: number,
+    limit: number,
+  ): Promise<{ requests: Request[]; events: AuditEntry[] }>;
 }

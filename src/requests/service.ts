@@ -1,12 +1,14 @@
-import type { RequestStatus } from "../db/schema.ts";
+import { errorMessage } from "../errorMessage.ts";
 import type { IdentityClients } from "../identity/client.ts";
 import type { AppLogger } from "../log.ts";
-import { Announcer } from "./announcer.ts";
+import { withTimeout } from "../timeout.ts";
+import { Announcer, type OutcomeEvent } from "./announcer.ts";
 import { type ApprovalPostPolicy, ApprovalPosts } from "./approvalPosts.ts";
 import { type CreationPolicy, Creations } from "./creation.ts";
 import type { RequestForm } from "./form.ts";
-import type { ApproverDirectory, Notifier } from "./ports.ts";
-import type { Request, RequestRepository } from "./repository.ts";
+import type { ApprovalPostQueue, ApproverDirectory, Notifier, RequestStore, TransitionSet } from "./ports.ts";
+import { nextReminderAfter } from "./reminders.ts";
+import type { Request, RequestStatus } from "./request.ts";
 import { Transitions } from "./transitions.ts";
 
 export interface ServicePolicy extends CreationPolicy, ApprovalPostPolicy {
@@ -22,14 +24,21 @@ export type SubmitResult =
   | { kind: "duplicate"; request: Request }
   | { kind: "limit"; pending: number; max: number };
 
-export type DecisionRefusal = "not_found" | "not_approver" | "self_approval" | "not_requester" | "already_decided";
+export type DecisionRefusal =
+  | "not_found"
+  | "not_approver"
+  | "self_approval"
+  | "already_decided"
+  /** Past its expiry time: it is expired now, whether or not the sweep got there first. */
+  | "expired";
 export type DecisionResult =
   | { ok: true; request: Request }
   | { ok: false; refusal: DecisionRefusal; request?: Request };
 
 /**
  * The request lifecycle: submission, decisions, expiry and reminders; the creation of the client
- * (Creations) and the approval posts (ApprovalPosts) are delegated.
+ * (Creations) and the approval posts (ApprovalPosts) are delegated. Every decision announces
+ * itself, after the caller's ack (the next turn of the event loop), tracked for a graceful stop.
  * Knows nothing of Slack: people are reached through the Notifier, approvers looked up through
  * the ApproverDirectory.
  */
@@ -38,9 +47,11 @@ export class RequestService {
   private readonly announcer: Announcer;
   private readonly approvalPosts: ApprovalPosts;
   private readonly creations: Creations;
+  private readonly followUps = new Set<Promise<void>>();
 
   constructor(
-    private readonly repo: RequestRepository,
+    private readonly store: RequestStore,
+    approvalPostQueue: ApprovalPostQueue,
     identity: IdentityClients,
     notifier: Notifier,
     private readonly approvers: ApproverDirectory,
@@ -48,42 +59,45 @@ export class RequestService {
     private readonly log: AppLogger,
     private readonly now: () => number = Date.now,
   ) {
-    this.transitions = new Transitions(repo, log);
-    this.announcer = new Announcer(repo, notifier, log);
-    this.approvalPosts = new ApprovalPosts(repo, notifier, this.announcer, policy, log, now);
-    this.creations = new Creations(repo, identity, this.transitions, this.announcer, policy, log, now);
-  }
-
-  get repository(): RequestRepository {
-    return this.repo;
+    this.transitions = new Transitions(store, log);
+    this.announcer = new Announcer(store, notifier, log);
+    this.approvalPosts = new ApprovalPosts(store, approvalPostQueue, notifier, this.announcer, policy, log, now);
+    this.creations = new Creations(store, identity, this.transitions, this.announcer, policy, log, now);
   }
 
   get maxPendingPerUser(): number {
     return this.policy.maxPendingPerUser;
   }
 
-  submit(
+  get allowsSelfApproval(): boolean {
+    return this.policy.allowSelfApproval;
+  }
+
+  /** How many requests of this person wait for a decision (the form is refused at the limit). */
+  countPendingBy(requesterId: string): Promise<number> {
+    return this.store.countPendingBy(requesterId);
+  }
+
+  /** Records a valid submission once (a repeat of the same modal is that request), within the pending limit. */
+  async submit(
     form: RequestForm,
     requesterId: string,
     originChannelId: string | undefined,
     submissionKey: string,
-  ): SubmitResult {
-    // A repeated delivery of a submission that was recorded is that request, limit or not.
-    const earlier = this.repo.findBySubmissionKey(submissionKey);
-    if (earlier) return { kind: "duplicate", request: earlier };
-    const pending = this.repo.countPendingBy(requesterId);
-    if (pending >= this.policy.maxPendingPerUser) {
-      return { kind: "limit", pending, max: this.policy.maxPendingPerUser };
-    }
-    const firstReminder = this.policy.maxReminders > 0 ? this.policy.reminderIntervalMs : undefined;
-    const { request, created } = this.repo.record(
-      { form, requesterId, originChannelId, submissionKey },
-      this.policy.requestTtlMs,
-      firstReminder,
-    );
-    if (!created) return { kind: "duplicate", request };
-    this.transitions.recorded(request, requesterId);
-    return { kind: "recorded", request };
+  ): Promise<SubmitResult> {
+    const now = this.now();
+    const recorded = await this.store.record({
+      form,
+      requesterId,
+      originChannelId,
+      submissionKey,
+      expiresAt: now + this.policy.requestTtlMs,
+      nextReminderAt: this.policy.maxReminders > 0 ? now + this.policy.reminderIntervalMs : null,
+      maxPending: this.policy.maxPendingPerUser,
+    });
+    if (recorded.kind === "limit") return { ...recorded, max: this.policy.maxPendingPerUser };
+    if (recorded.kind === "recorded") this.transitions.recorded(recorded.request, requesterId);
+    return recorded;
   }
 
   /** Posts a recorded request for approval and tells the requester where it waits. */
@@ -94,10 +108,6 @@ export class RequestService {
   /** Whether `userId` is an approver at all (App Home shows them what waits). */
   isApprover(userId: string): Promise<boolean> {
     return this.approvers.isApprover(userId);
-  }
-
-  get allowsSelfApproval(): boolean {
-    return this.policy.allowSelfApproval;
   }
 
   /**
@@ -115,110 +125,138 @@ export class RequestService {
     return undefined;
   }
 
+  /** Approves a pending request and starts creating its client in the background. */
   async approve(id: number, actor: string): Promise<DecisionResult> {
-    const checked = await this.checkDecision(id, actor, ["pending"]);
+    const checked = await this.checkDecision(id, actor, "pending");
     if (!checked.ok) return checked;
-    const approved = this.transitions.move({
+    const approved = await this.transitions.move({
       id,
-      from: ["pending"],
+      from: "pending",
       to: "approved",
       actor,
       set: { decidedBy: actor, decidedAt: this.now() },
     });
-    if (!approved) return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
-    // Registered as under way before the message edit, so the resume sweep leaves it alone.
-    this.startCreation(id, actor, ["approved"], () => this.announcer.refreshApprovalMessage(approved));
+    if (!approved) return this.lost(id);
+    void this.creations.launch(id, actor, "approved", {
+      first: (claimed) => this.announcer.refreshApprovalMessage(claimed),
+    });
     return { ok: true, request: approved };
   }
 
   /** Checks a deny before asking for the reason, so a refused person never sees the reason modal. */
-  async canDeny(id: number, actor: string): Promise<DecisionResult> {
-    return this.checkDecision(id, actor, ["pending"]);
+  canDeny(id: number, actor: string): Promise<DecisionResult> {
+    return this.checkDecision(id, actor, "pending");
   }
 
-  /** Denies a pending request; call announceDecision afterwards. */
   async deny(id: number, actor: string, reason: string): Promise<DecisionResult> {
-    const checked = await this.checkDecision(id, actor, ["pending"]);
+    const checked = await this.checkDecision(id, actor, "pending");
     if (!checked.ok) return checked;
-    const denied = this.transitions.move({
-      id,
-      from: ["pending"],
-      to: "denied",
-      actor,
-      detail: reason,
-      set: { decidedBy: actor, decidedAt: this.now(), decisionReason: reason, nextReminderAt: null },
-    });
-    if (!denied) return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
-    return { ok: true, request: denied };
+    return this.decide(
+      {
+        id,
+        actor,
+        to: "denied",
+        detail: reason,
+        set: { decidedBy: actor, decidedAt: this.now(), decisionReason: reason, nextReminderAt: null },
+      },
+      "denied",
+    );
   }
 
-  /** Cancels the requester's own pending request; call announceDecision afterwards. */
+  /** Cancels the requester's own pending request. */
   async cancel(id: number, actor: string): Promise<DecisionResult> {
-    const request = this.repo.get(id);
-    if (!request) return { ok: false, refusal: "not_found" };
-    if (request.requesterId !== actor) return { ok: false, refusal: "not_requester", request };
+    const request = await this.store.get(id);
+    // Someone else's request answers as a missing one: a refusal must not tell who asked.
+    if (!request || request.requesterId !== actor) return { ok: false, refusal: "not_found" };
+    const settled = await this.expireIfDue(request);
+    if (settled) return settled;
     if (request.status !== "pending") return { ok: false, refusal: "already_decided", request };
-    const cancelled = this.transitions.move({
-      id,
-      from: ["pending"],
-      to: "cancelled",
-      actor,
-      set: { decidedBy: actor, decidedAt: this.now(), nextReminderAt: null },
-    });
-    if (!cancelled) return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
-    return { ok: true, request: cancelled };
+    return this.decide(
+      { id, actor, to: "cancelled", set: { decidedBy: actor, decidedAt: this.now(), nextReminderAt: null } },
+      "cancelled",
+    );
   }
 
   async retry(id: number, actor: string): Promise<DecisionResult> {
-    const checked = await this.checkDecision(id, actor, ["failed"]);
+    const checked = await this.checkDecision(id, actor, "failed");
     if (!checked.ok) return checked;
     const previous = this.creations.underWay(id);
     if (previous) {
       // A retry that won the race is under way: this click changes nothing.
-      if (this.repo.get(id)?.status !== "failed") {
-        return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
-      }
+      const current = await this.store.get(id);
+      if (current?.status !== "failed") return { ok: false, refusal: "already_decided", request: current };
       // The run that just failed is still telling people so: let it finish, then start anew.
       await previous;
     }
-    // Claimed (failed → creating) before anything is awaited, so of two clicks together only one starts.
-    const run = this.creations.launch(id, actor, ["failed"], async (claimed) => {
-      await this.announcer.refreshApprovalMessage(claimed);
-      await this.announcer.tellApprovers(claimed, "retrying");
+    // Claimed (failed → creating) by one conditional UPDATE: of two clicks together only one starts.
+    const started = await this.creations.launch(id, actor, "failed", {
+      first: async (claimed) => {
+        await this.announcer.refreshApprovalMessage(claimed);
+        await this.announcer.tellApprovers(claimed, "retrying");
+      },
     });
-    if (!run) return { ok: false, refusal: "already_decided", request: this.repo.get(id) };
+    if (!started) return this.lost(id);
     return { ok: true, request: checked.request };
   }
 
-  private async checkDecision(id: number, actor: string, states: RequestStatus[]): Promise<DecisionResult> {
-    const request = this.repo.get(id);
+  private async checkDecision(id: number, actor: string, state: RequestStatus): Promise<DecisionResult> {
+    const request = await this.store.get(id);
     if (!request) return { ok: false, refusal: "not_found" };
     const refusal = await this.mayDecide(request, actor);
     if (refusal) return { ok: false, refusal, request };
-    if (!states.includes(request.status)) return { ok: false, refusal: "already_decided", request };
+    const settled = await this.expireIfDue(request);
+    if (settled) return settled;
+    if (request.status !== state) return { ok: false, refusal: "already_decided", request };
     return { ok: true, request };
   }
 
-  /**
-   * Tells everyone a final decision: edits the approval message, replies in its thread, DMs the
-   * requester. Separate from the decision so a listener can ack in between.
-   */
-  announceDecision(request: Request, event: "denied" | "cancelled" | "expired"): Promise<void> {
-    return this.announcer.announceOutcome(request, event);
+  /** A pending request past its expiry time is expired now (not only at the next sweep): the refusal to give. */
+  private async expireIfDue(request: Request): Promise<DecisionResult | undefined> {
+    if (request.status !== "pending" || request.expiresAt > this.now()) return undefined;
+    const expired = await this.expire(request);
+    return { ok: false, refusal: "expired", request: expired ?? (await this.store.get(request.id)) };
+  }
+
+  private async expire(request: Request): Promise<Request | undefined> {
+    const expired = await this.transitions.move({
+      id: request.id,
+      from: "pending",
+      to: "expired",
+      actor: "system",
+      detail: "no decision in time",
+      set: { nextReminderAt: null },
+    });
+    if (expired) this.followUp(expired, "expired");
+    return expired;
+  }
+
+  /** A final decision on a pending request: one conditional move, then everyone is told. */
+  private async decide(
+    move: { id: number; actor: string; to: "denied" | "cancelled"; detail?: string; set: TransitionSet },
+    event: OutcomeEvent,
+  ): Promise<DecisionResult> {
+    const decided = await this.transitions.move({ ...move, from: "pending" });
+    if (!decided) return this.lost(move.id);
+    this.followUp(decided, event);
+    return { ok: true, request: decided };
+  }
+
+  /** Someone else changed the request first: where it stands now. */
+  private async lost(id: number): Promise<DecisionResult> {
+    const request = await this.store.get(id);
+    return { ok: false, refusal: request?.status === "expired" ? "expired" : "already_decided", request };
   }
 
   /**
-   * Starts creating the client in the background (the Slack listener has acked already).
-   * A request already being created in this process is left to that run. `first` runs once the
-   * request is claimed, before the Identity API is called (e.g. to edit the approval message).
+   * Tells everyone an outcome in the next turn of the event loop, after the caller's ack: edits
+   * the approval message, replies in its thread, DMs the requester.
    */
-  startCreation(
-    id: number,
-    actor: string,
-    from: RequestStatus[] = ["approved"],
-    first: (claimed: Request) => Promise<void> = async () => {},
-  ): Promise<void> {
-    return this.creations.start(id, actor, from, first);
+  private followUp(request: Request, event: OutcomeEvent): void {
+    const work = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.announcer.announceOutcome(request, event))
+      .catch((error: unknown) => this.log.event("warn", "announce_failed", { request: request.id, error: errorMessage(error) }))
+      .finally(() => this.followUps.delete(work));
+    this.followUps.add(work);
   }
 
   /**
@@ -233,31 +271,31 @@ export class RequestService {
   /** Expires what waited too long and reminds approvers of what is due. */
   async runSchedule(): Promise<void> {
     const now = this.now();
-    for (const request of this.repo.listDueForExpiry(now)) {
-      const expired = this.transitions.move({
-        id: request.id,
-        from: ["pending"],
-        to: "expired",
-        actor: "system",
-        detail: "no decision in time",
-        set: { nextReminderAt: null },
-      });
-      if (expired) await this.announceDecision(expired, "expired");
-    }
-    for (const request of this.repo.listDueForReminder(now)) {
+    for (const request of await this.store.listDueForExpiry(now, 100)) await this.expire(request);
+    for (const request of await this.store.listDueForReminder(now, 100)) {
       if (request.expiresAt <= now) continue;
       // Reminders go in the approval message's thread: until it is posted, the reminder stays due.
       if (!request.approvalMessageTs) continue;
-      if (!this.repo.claimReminder(request, this.policy.reminderIntervalMs, this.policy.maxReminders)) continue;
-      this.log.event("info", "reminder_sent", { request: request.id, reminder: request.remindersSent + 1 });
+      const sent = request.remindersSent + 1;
+      const next = nextReminderAfter(request, now, this.policy.reminderIntervalMs, sent < this.policy.maxReminders);
+      if (!(await this.store.claimReminder(request, next))) continue;
+      this.log.event("info", "reminder_sent", { request: request.id, reminder: sent });
       await this.announcer.remind(request);
     }
+    await this.settleFollowUps(60_000);
   }
 
-  /** Stops starting creations and posting waiting requests, and waits (bounded) for creations under way. */
-  drain(timeoutMs: number): Promise<boolean> {
+  /** Stops starting creations and posting waiting requests, and waits (bounded) for work under way. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = this.now() + timeoutMs;
     this.approvalPosts.stop();
-    return this.creations.drain(timeoutMs);
+    const created = await this.creations.drain(timeoutMs);
+    const told = await this.settleFollowUps(Math.max(0, deadline - this.now()));
+    return created && told;
+  }
+
+  private async settleFollowUps(timeoutMs: number): Promise<boolean> {
+    return (await withTimeout(Promise.allSettled([...this.followUps]), timeoutMs)).done;
   }
 
   isCreating(id: number): boolean {

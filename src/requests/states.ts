@@ -1,4 +1,4 @@
-import type { RequestStatus } from "../db/schema.ts";
+import type { RequestStatus } from "../requests/request.ts";
 
 /** Which status may follow which (DESIGN.md, Request states). */
 export const TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {

@@ -1,6 +1,7 @@
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
-import type { Request, RequestRepository, TransitionInput } from "./repository.ts";
+import type { RequestStore, TransitionInput } from "./ports.ts";
+import type { Request } from "./request.ts";
 
 /**
  * Moves requests from one status to another: every transition is logged, and every change (a new
@@ -10,7 +11,7 @@ export class Transitions {
   private readonly changeListeners: ((request: Request) => void)[] = [];
 
   constructor(
-    private readonly repo: RequestRepository,
+    private readonly store: RequestStore,
     private readonly log: AppLogger,
   ) {}
 
@@ -25,13 +26,13 @@ export class Transitions {
     this.changed(request);
   }
 
-  move(input: TransitionInput & { durationMs?: number }): Request | undefined {
-    const moved = this.repo.transition(input);
+  async move(input: TransitionInput & { durationMs?: number }): Promise<Request | undefined> {
+    const moved = await this.store.transition(input);
     if (moved) {
       this.log.event("info", "transition", {
         request: input.id,
         actor: input.actor,
-        from: input.from.length === 1 ? input.from[0] : input.from.join("|"),
+        from: input.from,
         to: input.to,
         ...(input.durationMs !== undefined ? { durationMs: input.durationMs } : {}),
         // How long since the request was recorded (waiting for a decision, for a creation).

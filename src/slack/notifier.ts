@@ -1,6 +1,8 @@
 import type { WebClient } from "@slack/web-api";
+import { errorMessage } from "../errorMessage.ts";
+import type { AppLogger } from "../log.ts";
 import type { ApproverEvent, MessageRef, Notifier, RequesterEvent } from "../requests/ports.ts";
-import type { Request } from "../requests/repository.ts";
+import type { Request } from "../requests/request.ts";
 import { approvalMessage } from "./surfaces/approvalMessage.ts";
 import {
   approverThreadMessage,
@@ -11,6 +13,7 @@ import {
 } from "./surfaces/outcomeMessages.ts";
 
 export interface NotifierOptions {
+  log: AppLogger;
   approvalChannelId: string;
   requestTtlMs: number;
   /** Label shown for a tenant, or undefined when only one tenant is configured. */
@@ -20,8 +23,8 @@ export interface NotifierOptions {
 }
 
 export interface RequesterMessageStore {
-  remember(requestId: number, ref: MessageRef): void;
-  lookup(requestId: number): MessageRef | undefined;
+  remember(requestId: number, ref: MessageRef): Promise<void>;
+  lookup(requestId: number): Promise<MessageRef | undefined>;
 }
 
 /** The domain's Notifier, with Slack messages. */
@@ -54,14 +57,15 @@ export class SlackNotifier implements Notifier {
 
   /** Re-renders the requester's first DM from the request's state; false when there is none to edit. */
   private async editRequesterCard(r: Request, ctx: MessageContext): Promise<boolean> {
-    const ref = this.options.requesterMessages?.lookup(r.id);
+    const ref = await this.options.requesterMessages?.lookup(r.id);
     if (!ref) return false;
     const card = requesterCard(r, ctx);
     try {
       await this.client.chat.update({ channel: ref.channelId, ts: ref.ts, text: card.text, blocks: card.blocks });
       return true;
-    } catch {
+    } catch (error) {
       // The outcome still reaches the requester as a DM of its own.
+      this.options.log.event("warn", "requester_card_edit_failed", { request: r.id, error: errorMessage(error) });
       return false;
     }
   }
@@ -105,13 +109,15 @@ export class SlackNotifier implements Notifier {
       if (edited && event === "cancelled") return;
     }
     const message = requesterMessage(r, event, ctx);
-    const previous = event === "recorded" ? store?.lookup(r.id) : undefined;
+    const previous = event === "recorded" ? await store?.lookup(r.id) : undefined;
     if (previous) {
       // "Not posted yet" was sent first: its button moves to the new message.
       const stub = supersededCard(r);
       await this.client.chat
         .update({ channel: previous.channelId, ts: previous.ts, text: stub.text, blocks: stub.blocks })
-        .catch(() => undefined);
+        .catch((error: unknown) =>
+          this.options.log.event("warn", "requester_card_edit_failed", { request: r.id, error: errorMessage(error) }),
+        );
     }
     try {
       const answer = await this.client.chat.postMessage({
@@ -121,7 +127,7 @@ export class SlackNotifier implements Notifier {
         unfurl_links: false,
       });
       if ((event === "recorded" || event === "recorded_unposted") && answer.channel && answer.ts) {
-        store?.remember(r.id, { channelId: answer.channel, ts: answer.ts });
+        await store?.remember(r.id, { channelId: answer.channel, ts: answer.ts });
       }
     } catch (error) {
       if (!r.originChannelId) throw error;

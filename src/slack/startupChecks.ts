@@ -1,4 +1,4 @@
-import type { WebClient } from "@slack/web-api";
+import { WebClient, type WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.ts";
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
@@ -34,10 +34,11 @@ function slackError(error: unknown): string {
  * recorded and wait until the channel works.
  */
 export async function runStartupChecks(
-  client: WebClient,
   config: Config,
+  clientOptions: WebClientOptions,
   log: AppLogger,
 ): Promise<BotIdentity | undefined> {
+  const client = new WebClient(config.slack.botToken, { ...clientOptions, logger: log });
   let scopes: string[] | undefined;
   let identity: BotIdentity | undefined;
   try {

@@ -17,7 +17,7 @@ describe("request → approve → create → reply", () => {
     expect((open?.args.view as { callback_id?: string } | undefined)?.callback_id).toBe("create_auth_client");
 
     const { id, ts } = await h.submitValid();
-    const request = h.service.repository.get(id);
+    const request = await h.request(id);
     expect(request?.status).toBe("pending");
 
     const approved = await h.click(APPROVER, "approve_request", id, ts);

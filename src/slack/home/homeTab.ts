@@ -1,15 +1,17 @@
 import type { HomeView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
-import type { RequestStatus } from "../../db/schema.ts";
+import type { RequestStatus } from "../../requests/request.ts";
 import { errorMessage } from "../../errorMessage.ts";
 import type { AppLogger } from "../../log.ts";
-import type { Request } from "../../requests/repository.ts";
+import type { RequestReader } from "../../requests/ports.ts";
+import type { Request } from "../../requests/request.ts";
 import type { RequestService } from "../../requests/service.ts";
 import { HOME_PAGE_SIZE, HOME_WAITING_SIZE, type HomeCursor, homeView } from "../surfaces/home.ts";
 
 /** What the Home tab reads and shows: the domain, and a few facts of the configuration. */
 export interface HomeTabDeps {
   service: RequestService;
+  reads: RequestReader;
   log: AppLogger;
   approvalChannelId: string;
   /** Label shown for a tenant, or undefined when only one tenant is configured. */
@@ -57,23 +59,20 @@ export class HomeTab {
 
   /** The Home view for one person (database reads only; no Slack call). */
   async build(userId: string, cursor: HomeCursor, notice?: string): Promise<{ view: HomeView; approver: boolean }> {
-    const { service } = this.deps;
-    const repo = service.repository;
-    const approver = await service.isApprover(userId);
-    const page = repo.pageByRequester(userId, cursor, HOME_PAGE_SIZE);
+    const { service, reads } = this.deps;
     const excluded = service.allowsSelfApproval ? undefined : userId;
+    const [approver, page, mineTotal] = await Promise.all([
+      service.isApprover(userId),
+      reads.pageByRequester(userId, cursor, HOME_PAGE_SIZE),
+      reads.countByRequester(userId),
+    ]);
     const view = homeView({
       mine: page.rows,
-      mineTotal: repo.countByRequester(userId),
+      mineTotal,
       hasNewer: page.hasNewer,
       hasOlder: page.hasOlder,
       cursor,
-      waiting: approver
-        ? {
-            requests: repo.listPendingNotBy(excluded, HOME_WAITING_SIZE),
-            total: repo.countPendingNotBy(excluded),
-          }
-        : undefined,
+      waiting: approver ? await reads.pendingFor(excluded, HOME_WAITING_SIZE) : undefined,
       approvalChannelId: this.deps.approvalChannelId,
       tenantLabel: this.deps.tenantLabel,
       notice,

@@ -1,4 +1,5 @@
 import type { AppLogger } from "../../log.ts";
+import type { RequestReader } from "../../requests/ports.ts";
 import type { RequestService } from "../../requests/service.ts";
 import type { HomeTab } from "../home/homeTab.ts";
 import type { TenantChoice } from "../surfaces/requestModal.ts";
@@ -6,6 +7,8 @@ import type { TenantChoice } from "../surfaces/requestModal.ts";
 /** What every listener may use: the domain, the Home tab, and a few facts of the configuration. */
 export interface ListenerDeps {
   service: RequestService;
+  /** What App Home and `status` read. */
+  reads: RequestReader;
   /** Created once by the composition root: it remembers who is looking at their Home tab. */
   home: HomeTab;
   log: AppLogger;

@@ -1,6 +1,6 @@
 import type { ActionsBlock, KnownBlock } from "@slack/types";
-import type { StoredError } from "../../db/schema.ts";
-import type { Request } from "../../requests/repository.ts";
+import type { StoredError } from "../../requests/request.ts";
+import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { actions, button, context, divider, header, section } from "./blocks.ts";
 import { escapeMrkdwn, mention, slackDate } from "./format.ts";

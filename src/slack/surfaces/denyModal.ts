@@ -1,5 +1,5 @@
 import type { ModalView } from "@slack/types";
-import type { Request } from "../../requests/repository.ts";
+import type { Request } from "../../requests/request.ts";
 import { BLOCKS, CALLBACKS, INPUT_ACTION } from "../ids.ts";
 import { section } from "./blocks.ts";
 import { escapeMrkdwn, mention } from "./format.ts";

@@ -1,6 +1,6 @@
 import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
 import { z } from "zod";
-import type { Request } from "../../requests/repository.ts";
+import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, CALLBACKS, COMMAND } from "../ids.ts";
 import { decisionButtons } from "./approvalMessage.ts";
 import { actions, button, context, divider, header, LIMITS, section } from "./blocks.ts";

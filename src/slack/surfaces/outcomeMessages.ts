@@ -1,6 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import type { ApproverEvent, RequesterEvent } from "../../requests/ports.ts";
-import type { Request } from "../../requests/repository.ts";
+import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, COMMAND } from "../ids.ts";
 import { errorText, plainStatus, type SlackMessage, statusLine } from "./approvalMessage.ts";
 import { actions, button, context, header, section } from "./blocks.ts";

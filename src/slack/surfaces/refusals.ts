@@ -1,4 +1,4 @@
-import type { Request } from "../../requests/repository.ts";
+import type { Request } from "../../requests/request.ts";
 import type { DecisionRefusal } from "../../requests/service.ts";
 import { mention } from "./format.ts";
 
@@ -7,13 +7,13 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
   const which = request ? `request #${request.id}` : "this request";
   switch (refusal) {
     case "not_found":
-      return "I can't find that request any more.";
+      return "That request doesn't exist, or it isn't yours to change. Nothing was changed.";
     case "not_approver":
       return `Only the designated approvers can decide on ${which}. Nothing was changed.`;
     case "self_approval":
       return `You asked for ${which} yourself, so another approver has to decide on it. Nothing was changed.`;
-    case "not_requester":
-      return `Only ${request ? mention(request.requesterId) : "the requester"} can cancel ${which}.`;
+    case "expired":
+      return `${request ? `Request #${request.id}` : "This request"} has expired without a decision. Nothing was changed.`;
     case "already_decided":
       return request ? `${alreadyDecided(request)} Nothing was changed.` : "That request has already been decided.";
   }

@@ -1,5 +1,5 @@
 import type { KnownBlock } from "@slack/types";
-import type { Request } from "../../requests/repository.ts";
+import type { Request } from "../../requests/request.ts";
 import { fields, listSections, section } from "./blocks.ts";
 import { describeLifetime, escapeMrkdwn, mention } from "./format.ts";
 

@@ -1,5 +1,4 @@
-import type { AuditRow } from "../../db/schema.ts";
-import type { Request } from "../../requests/repository.ts";
+import type { AuditEntry, Request } from "../../requests/request.ts";
 import { COMMAND } from "../ids.ts";
 import { type SlackMessage, statusLine } from "./approvalMessage.ts";
 import { context, header, listSections, section } from "./blocks.ts";
@@ -55,7 +54,7 @@ export function requestList(
   };
 }
 
-function historyEntry(e: AuditRow): string {
+function historyEntry(e: AuditEntry): string {
   const who = e.actor === "system" ? "the bot" : mention(e.actor);
   const move = e.fromStatus ? `${e.fromStatus} → ${e.toStatus}` : `submitted (${e.toStatus})`;
   const detail = e.detail ? ` · ${escapeMrkdwn(clip(e.detail, 300))}` : "";
@@ -63,7 +62,7 @@ function historyEntry(e: AuditRow): string {
 }
 
 /** `/create-auth-client status <number>`: one request in full, its status and its history. */
-export function requestDetail(r: Request, tenantLabel: string | undefined, history: AuditRow[] = []): SlackMessage {
+export function requestDetail(r: Request, tenantLabel: string | undefined, history: AuditEntry[] = []): SlackMessage {
   const shown = history.slice(-HISTORY_MAX);
   const clientId =
     r.status === "created" && r.createdClientId ? [section(`*Client Id*\n\`\`\`${r.createdClientId}\`\`\``)] : [];

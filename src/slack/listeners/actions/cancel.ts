@@ -13,7 +13,6 @@ export function cancel(deps: ListenerDeps): ButtonHandler {
       await tellClicker(args, deps, refusalText(result.refusal, result.request));
       return;
     }
-    await deps.service.announceDecision(result.request, "cancelled");
     await refreshHome(args, deps);
   };
 }

@@ -27,7 +27,7 @@ export function createAuthClient(deps: ListenerDeps): CommandHandler {
         trigger_id: command.trigger_id,
         view: requestModal(deps.tenants, { channelId: command.channel_id }),
       });
-      const pending = deps.service.repository.countPendingBy(command.user_id);
+      const pending = await deps.service.countPendingBy(command.user_id);
       const max = deps.service.maxPendingPerUser;
       if (pending >= max && opened.view?.id) {
         await client.views.update({ view_id: opened.view.id, view: pendingLimitModal(pending, max) });

@@ -7,9 +7,13 @@ const STATUS_LIST_SIZE = 10;
 
 /** `status`: the caller's latest requests; `status 12`: one request in full, to its requester and approvers. */
 export async function statusReply(deps: ListenerDeps, userId: string, which: string | undefined) {
-  const repo = deps.service.repository;
+  const { reads } = deps;
   if (which === undefined) {
-    return requestList(repo.listByRequester(userId, STATUS_LIST_SIZE), repo.countByRequester(userId), deps.tenantLabel);
+    const [latest, total] = await Promise.all([
+      reads.listByRequester(userId, STATUS_LIST_SIZE),
+      reads.countByRequester(userId),
+    ]);
+    return requestList(latest, total, deps.tenantLabel);
   }
   const shown = escapeMrkdwn(which.slice(0, 20));
   if (!/^#?\d{1,12}$/.test(which)) {
@@ -18,11 +22,11 @@ export async function statusReply(deps: ListenerDeps, userId: string, which: str
     };
   }
   const id = Number(which.replace(/^#/, ""));
-  const request = id > 0 ? repo.get(id) : undefined;
+  const request = id > 0 ? await reads.get(id) : undefined;
   // Someone else's request is shown only to approvers; the answer does not tell "missing" from "not yours".
   const visible = request && (request.requesterId === userId || (await deps.service.isApprover(userId)));
   if (!request || !visible) {
     return { text: `I can't show request ${shown}: it doesn't exist, or it isn't yours to see.` };
   }
-  return requestDetail(request, deps.tenantLabel(request.tenant), repo.auditOf(request.id));
+  return requestDetail(request, deps.tenantLabel(request.tenant), await reads.auditOf(request.id));
 }

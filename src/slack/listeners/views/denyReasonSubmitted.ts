@@ -32,6 +32,5 @@ export function denyReasonSubmitted(deps: ListenerDeps): SubmissionHandler {
       return;
     }
     await ack();
-    await deps.service.announceDecision(result.request, "denied");
   };
 }

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
 import { errorMessage } from "../../../errorMessage.ts";
 import { validateRequestForm } from "../../../requests/form.ts";
+import type { SubmitResult } from "../../../requests/service.ts";
 import { parseModalMetadata, pendingLimitModal } from "../../surfaces/requestModal.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { readForm } from "./readForm.ts";
@@ -21,9 +22,9 @@ export function requestSubmitted(deps: ListenerDeps): SubmissionHandler {
       return;
     }
     const { channelId } = parseModalMetadata(view.private_metadata);
-    let submitted: ReturnType<typeof deps.service.submit>;
+    let submitted: SubmitResult;
     try {
-      submitted = deps.service.submit(result.value, body.user.id, channelId, view.id);
+      submitted = await deps.service.submit(result.value, body.user.id, channelId, view.id);
     } catch (error) {
       deps.log.event("error", "record_failed", { error: errorMessage(error) });
       await ack({

@@ -1,25 +1,8 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { requestStatuses, type StoredError } from "../../requests/request.ts";
+import type { SameShape } from "../shape.ts";
 
-export const requestStatuses = [
-  "pending",
-  "approved",
-  "creating",
-  "created",
-  "failed",
-  "denied",
-  "cancelled",
-  "expired",
-] as const;
-export type RequestStatus = (typeof requestStatuses)[number];
-
-/** Identity API error as kept with a failed request: what people need, and what support asks for. */
-export interface StoredError {
-  status?: number;
-  error: string;
-  reason?: string;
-  resolution?: string;
-  operationId?: string;
-}
+/** The SQLite tables. db/postgres/schema.ts holds the same tables for PostgreSQL; both match the domain types. */
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
 const epochMs = (name: string) => integer(name, { mode: "number" });
@@ -31,7 +14,6 @@ export const requests = sqliteTable(
     tenant: text("tenant").notNull(),
     requesterId: text("requester_id").notNull(),
     originChannelId: text("origin_channel_id"),
-    /** Slack view id of the submitted modal: a repeated submission of the same modal finds this row. */
     submissionKey: text("submission_key").notNull(),
     name: text("name").notNull(),
     redirectUris: json<string[]>("redirect_uris").notNull(),
@@ -40,7 +22,6 @@ export const requests = sqliteTable(
     accessTokenLifetime: integer("access_token_lifetime").notNull(),
     justification: text("justification").notNull(),
     status: text("status", { enum: requestStatuses }).notNull().default("pending"),
-    /** Chosen at submission and sent as the client's Id: makes creation idempotent. */
     clientGuid: text("client_guid").notNull(),
     createdClientId: text("created_client_id"),
     approvalChannelId: text("approval_channel_id"),
@@ -50,13 +31,15 @@ export const requests = sqliteTable(
     decisionReason: text("decision_reason"),
     lastError: json<StoredError>("last_error"),
     attempts: integer("attempts").notNull().default(0),
-    /** Set when the requester has been told the outcome, so a resumed run does not tell twice. */
     outcomeNotifiedAt: epochMs("outcome_notified_at"),
     remindersSent: integer("reminders_sent").notNull().default(0),
     nextReminderAt: epochMs("next_reminder_at"),
     expiresAt: epochMs("expires_at").notNull(),
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
+    /** Who made the last state change, and why: the audit trigger copies them into audit_events. */
+    lastActor: text("last_actor"),
+    lastDetail: text("last_detail"),
   },
   (t) => [
     uniqueIndex("requests_submission_key_unique").on(t.submissionKey),
@@ -101,10 +84,7 @@ export const requesterMessages = sqliteTable("requester_messages", {
   ts: text("ts").notNull(),
 });
 
-/**
- * Approval posts that have not reached Slack yet (channel archived, bot not invited, Slack down):
- * when to try again, and whether the requester has been told it waits. Kept beside the request.
- */
+/** Approval posts that have not reached Slack yet: when to try again, and whether the requester has been told. */
 export const approvalPostRetries = sqliteTable("approval_post_retries", {
   requestId: integer("request_id")
     .primaryKey()
@@ -118,6 +98,4 @@ export const approvalPostRetries = sqliteTable("approval_post_retries", {
   requesterToldAt: epochMs("requester_told_at"),
 });
 
-export type RequestRow = typeof requests.$inferSelect;
-export type AuditRow = typeof auditEvents.$inferSelect;
-export type ApprovalPostRetry = typeof approvalPostRetries.$inferSelect;
+export const sqliteShapeMatchesDomain: SameShape<typeof requests, typeof auditEvents, typeof approvalPostRetries> = true;

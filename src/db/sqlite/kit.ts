@@ -1,0 +1,49 @@
+import { count, getTableColumns } from "drizzle-orm";
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import type { Kit } from "../kit.ts";
+import * as schema from "./schema.ts";
+
+const { requests, auditEvents, approvalPostRetries, requesterMessages } = schema;
+/** The request's columns the domain knows: the audit trigger's own columns stay in the database. */
+const { lastActor: _actor, lastDetail: _detail, ...requestFields } = getTableColumns(requests);
+
+/** The Kit on SQLite. Parallel to db/postgres/kit.ts: the same starters, typed by this dialect's drizzle. */
+export function sqliteKit(db: BetterSQLite3Database<typeof schema>): Kit {
+  // SQLite runs one statement at a time, but an `exclusively` spans several awaits: queue them.
+  let queue: Promise<unknown> = Promise.resolve();
+  const kit: Kit = {
+    dialect: "sqlite",
+    t: { requests, auditEvents, approvalPostRetries, requesterMessages },
+    requests: () => db.select(requestFields).from(requests).$dynamic(),
+    auditEvents: () => db.select().from(auditEvents).$dynamic(),
+    approvalPostRetries: () => db.select().from(approvalPostRetries).$dynamic(),
+    requesterMessages: () => db.select().from(requesterMessages).$dynamic(),
+    countRequests: async (where) => (await db.select({ n: count() }).from(requests).where(where))[0]?.n ?? 0,
+    insertRequest: async (row) =>
+      (await db.insert(requests).values(row).onConflictDoNothing({ target: requests.submissionKey }).returning(requestFields))[0],
+    updateRequests: (set, where) => db.update(requests).set(set).where(where).returning(requestFields),
+    upsertRequesterMessage: async (row) => {
+      await db
+        .insert(requesterMessages)
+        .values(row)
+        .onConflictDoUpdate({ target: requesterMessages.requestId, set: { channelId: row.channelId, ts: row.ts } });
+    },
+    upsertApprovalPostRetry: async (row, update, updateWhere) =>
+      (
+        await db
+          .insert(approvalPostRetries)
+          .values(row)
+          .onConflictDoUpdate({ target: approvalPostRetries.requestId, set: update, setWhere: updateWhere })
+          .returning()
+      )[0],
+    updateApprovalPostRetries: async (set, where) =>
+      (await db.update(approvalPostRetries).set(set).where(where).returning({ id: approvalPostRetries.requestId }))
+        .length,
+    exclusively: <T>(_key: string, work: (kit: Kit) => Promise<T>): Promise<T> => {
+      const run = queue.then(() => work(kit));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
+  return kit;
+}

@@ -1,0 +1,94 @@
+import { and, asc, eq, exists, gt, isNull, lt, lte, not, or, sql } from "drizzle-orm";
+import type { ApprovalPostQueue } from "../../requests/ports.ts";
+import type { ApprovalPostRetry, Request } from "../../requests/request.ts";
+import { allOf, type Kit } from "../kit.ts";
+
+/** Approval posts waiting for the channel to work, kept beside the requests (approval_post_retries). */
+export class KitApprovalPostQueue implements ApprovalPostQueue {
+  constructor(private readonly kit: Kit) {}
+
+  async listUnposted(now: number, untriedBefore: number, limit: number): Promise<Request[]> {
+    const { requests: r, approvalPostRetries: p } = this.kit.t;
+    const retryOf = eq(p.requestId, r.id);
+    return this.kit
+      .requests()
+      .where(
+        and(
+          eq(r.status, "pending"),
+          isNull(r.approvalMessageTs),
+          or(
+            exists(this.kit.approvalPostRetries().where(and(retryOf, lte(p.nextAttemptAt, now)))),
+            and(not(exists(this.kit.approvalPostRetries().where(retryOf))), lt(r.createdAt, untriedBefore)),
+          ),
+        ),
+      )
+      .orderBy(asc(r.id))
+      .limit(limit);
+  }
+
+  async claim(id: number, now: number, until: number): Promise<boolean> {
+    const p = this.kit.t.approvalPostRetries;
+    const claimed = await this.kit.upsertApprovalPostRetry(
+      { requestId: id, attempts: 0, nextAttemptAt: until, lastError: null, requesterToldAt: null },
+      { nextAttemptAt: until },
+      lte(p.nextAttemptAt, now),
+    );
+    return claimed !== undefined;
+  }
+
+  async defer(
+    id: number,
+    now: number,
+    error: string,
+    backoffMs: (failures: number) => number,
+  ): Promise<ApprovalPostRetry> {
+    const p = this.kit.t.approvalPostRetries;
+    const lastError = error.slice(0, 500);
+    // Counted first (one statement), then scheduled from the count: only the caller holding the
+    // claim defers, and until it does the claim keeps the row out of everyone's sweep.
+    const counted = await this.kit.upsertApprovalPostRetry(
+      { requestId: id, attempts: 1, nextAttemptAt: now + backoffMs(1), lastError, requesterToldAt: null },
+      { attempts: sql`${p.attempts} + 1`, lastError },
+    );
+    if (!counted) throw new Error(`The approval post retry of request #${id} was not written`);
+    const nextAttemptAt = now + backoffMs(counted.attempts);
+    if (nextAttemptAt !== counted.nextAttemptAt) {
+      await this.kit.updateApprovalPostRetries({ nextAttemptAt }, eq(p.requestId, id));
+    }
+    return { ...counted, nextAttemptAt };
+  }
+
+  async claimUnpostedNotice(id: number, now: number): Promise<boolean> {
+    const p = this.kit.t.approvalPostRetries;
+    const told = await this.kit.updateApprovalPostRetries(
+      { requesterToldAt: now },
+      allOf(eq(p.requestId, id), isNull(p.requesterToldAt)),
+    );
+    return told === 1;
+  }
+
+  makeDue(now: number): Promise<number> {
+    const { requests: r, approvalPostRetries: p } = this.kit.t;
+    // A correlated EXISTS looks up only the (few) retry rows' requests (bench/results.md).
+    return this.kit.updateApprovalPostRetries(
+      { nextAttemptAt: now },
+      allOf(
+        gt(p.attempts, 0),
+        gt(p.nextAttemptAt, now),
+        exists(
+          this.kit
+            .requests()
+            .where(and(eq(r.id, p.requestId), eq(r.status, "pending"), isNull(r.approvalMessageTs))),
+        ),
+      ),
+    );
+  }
+
+  async retryOf(id: number): Promise<ApprovalPostRetry | undefined> {
+    const [row] = await this.kit
+      .approvalPostRetries()
+      .where(eq(this.kit.t.approvalPostRetries.requestId, id))
+      .limit(1);
+    return row;
+  }
+}

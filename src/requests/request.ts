@@ -1,0 +1,82 @@
+/**
+ * The request, as the domain knows it. The database schemas (db/sqlite, db/postgres) are
+ * checked against these types at compile time, so a column can't drift from the domain.
+ */
+
+export const requestStatuses = [
+  "pending",
+  "approved",
+  "creating",
+  "created",
+  "failed",
+  "denied",
+  "cancelled",
+  "expired",
+] as const;
+export type RequestStatus = (typeof requestStatuses)[number];
+
+/** Identity API error as kept with a failed request: what people need, and what support asks for. */
+export interface StoredError {
+  status?: number;
+  error: string;
+  reason?: string;
+  resolution?: string;
+  operationId?: string;
+}
+
+export interface Request {
+  id: number;
+  tenant: string;
+  requesterId: string;
+  /** Where the command was typed: an ephemeral note can reach the requester there. */
+  originChannelId: string | null;
+  /** Slack view id of the submitted modal: a repeated submission of the same modal finds this request. */
+  submissionKey: string;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  allowedCorsOrigins: string[];
+  accessTokenLifetime: number;
+  justification: string;
+  status: RequestStatus;
+  /** Chosen at submission and sent as the client's Id: makes creation idempotent. */
+  clientGuid: string;
+  createdClientId: string | null;
+  approvalChannelId: string | null;
+  approvalMessageTs: string | null;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  decisionReason: string | null;
+  lastError: StoredError | null;
+  /** Identity API calls made for this request so far. */
+  attempts: number;
+  /** Set when the requester has been told the outcome, so nobody tells twice. */
+  outcomeNotifiedAt: number | null;
+  remindersSent: number;
+  nextReminderAt: number | null;
+  expiresAt: number;
+  createdAt: number;
+  /** Every write stamps it; a creation under way renews it as its lease (see Creations). */
+  updatedAt: number;
+}
+
+/** One state change of a request: who moved it, from what to what, when. Nothing is ever deleted. */
+export interface AuditEntry {
+  id: number;
+  requestId: number;
+  /** A Slack user id, or "system" for the bot itself. */
+  actor: string;
+  fromStatus: RequestStatus | null;
+  toStatus: RequestStatus;
+  detail: string | null;
+  at: number;
+}
+
+/** A request whose approval post Slack refused: how often, and when to try again. */
+export interface ApprovalPostRetry {
+  requestId: number;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  requesterToldAt: number | null;
+}

@@ -110,10 +110,11 @@ export class Harness {
       OCS_RETRY_BASE_MS: "5",
       OCS_RETRY_MAX_SECONDS: "5",
       OCS_REQUEST_TIMEOUT_SECONDS: "2",
+      REQUEST_SWEEP_SECONDS: "0.1",
+      OCS_CREATION_LEASE_SECONDS: "2",
       ...options.env,
     };
     this.appOptions = {
-      scheduleIntervalMs: 100,
       slackRetries: { retries: 0 },
       drainTimeoutMs: 3000,
       ...options.app,

@@ -19,8 +19,6 @@ import { runStartupChecks } from "./slack/startupChecks.ts";
 export interface AppOptions {
   /** Where log lines go (default: stdout). */
   writeLog?: (line: string) => void;
-  /** How often expiry, reminders and the resume sweep run. */
-  scheduleIntervalMs?: number;
   /** Slack Web API retries (default slackRetryPolicy); 429 answers are retried after their Retry-After. */
   slackRetries?: WebClientOptions["retryConfig"];
   /** Timeout of one Slack Web API call (default 10 s). */
@@ -31,8 +29,6 @@ export interface AppOptions {
   drainTimeoutMs?: number;
   /** First wait before posting again a request the approval channel refused (default 1 min, doubling). */
   approvalPostRetryMs?: number;
-  /** A creation's lease (default 60 s): after a crash another process takes it over once it ends. */
-  creationLeaseMs?: number;
   /** Skip the start-up checks of the Slack side (auth.test, approval channel). */
   skipStartupChecks?: boolean;
 }
@@ -100,7 +96,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       tenants: config.tenants.map((t) => t.name),
     });
 
-    const scheduler = startScheduler(service, log, options.scheduleIntervalMs ?? 30_000);
+    const scheduler = startScheduler(service, log, config.sweepIntervalMs);
     shutdown.push("schedule", async () => {
       scheduler.stop();
       await scheduler.running;
@@ -156,7 +152,7 @@ function buildService(
       requestTtlMs: config.requestTtlMs,
       reminderIntervalMs: config.reminderIntervalMs,
       maxReminders: config.maxReminders,
-      creationLeaseMs: options.creationLeaseMs ?? 60_000,
+      creationLeaseMs: config.creationLeaseMs,
       outcomeGraceMs: 2 * 60_000,
       ...(options.approvalPostRetryMs ? { approvalPostRetryMs: options.approvalPostRetryMs } : {}),
     },

@@ -58,6 +58,10 @@ export interface Config {
   maxPendingPerUser: number;
   /** Clients created (Identity API call and announcements) at once; more approvals wait their turn. */
   maxConcurrentCreations: number;
+  /** A creation abandoned by a dead process is taken over by another once this has passed without a sign of life. */
+  creationLeaseMs: number;
+  /** How often expiry, reminders and the sweep for unfinished work run. */
+  sweepIntervalMs: number;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -233,6 +237,8 @@ const envSchema = z.object({
   OCS_RETRY_BASE_MS: wholeNumber(500, 1, 60_000, "first retry delay in ms"),
   OCS_REQUEST_TIMEOUT_SECONDS: positiveNumber(30, "timeout of one Identity API call"),
   OCS_MAX_CONCURRENT_CREATIONS: wholeNumber(4, 1, 32, "clients created at once"),
+  OCS_CREATION_LEASE_SECONDS: positiveNumber(60, "seconds before another process takes over a creation whose process died"),
+  REQUEST_SWEEP_SECONDS: positiveNumber(30, "seconds between checks for expiry, reminders and unfinished work"),
   REQUEST_TTL_HOURS: positiveNumber(72, "hours before a pending request expires"),
   REMINDER_HOURS: positiveNumber(24, "hours between reminders to approvers"),
   MAX_REMINDERS: wholeNumber(3, 0, 100, "reminders per request"),
@@ -365,6 +371,8 @@ function toConfig(env: Env): Config {
     maxReminders: env.MAX_REMINDERS,
     maxPendingPerUser: env.MAX_PENDING_PER_USER,
     maxConcurrentCreations: env.OCS_MAX_CONCURRENT_CREATIONS,
+    creationLeaseMs: env.OCS_CREATION_LEASE_SECONDS * 1000,
+    sweepIntervalMs: env.REQUEST_SWEEP_SECONDS * 1000,
   };
 }
 

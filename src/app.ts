@@ -49,7 +49,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const shutdown = new ShutdownStack(log);
   try {
     const database = await openDatabase(config.database, {
-      onCheckpointFailure: (error) => log.event("warn", "checkpoint_worker_failed", { error, fallback: "main connection" }),
+      onCheckpointFailure: (error) =>
+        log.event("warn", "checkpoint_worker_failed", { error, fallback: "main connection" }),
       onConnectionError: (error) => log.event("warn", "database_connection_lost", { error }),
     });
     shutdown.push("database", (ms) => database.close(ms), { minMs: 1_000 });

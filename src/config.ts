@@ -102,15 +102,20 @@ function postgresUrlProblems(value: string, ctx: z.RefinementCtx): void {
   } catch {
     ctx.addIssue({
       code: "custom",
-      message: "is not a URL: use postgres://user:password@host:5432/database (special characters in the password percent-encoded)",
+      message:
+        "is not a URL: use postgres://user:password@host:5432/database (special characters in the password percent-encoded)",
     });
     return;
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
-    ctx.addIssue({ code: "custom", message: `must start with postgres:// or postgresql:// (it starts with ${url.protocol}//)` });
+    ctx.addIssue({
+      code: "custom",
+      message: `must start with postgres:// or postgresql:// (it starts with ${url.protocol}//)`,
+    });
     return;
   }
-  if (url.hostname === "") ctx.addIssue({ code: "custom", message: "names no host: postgres://user:password@host:5432/database" });
+  if (url.hostname === "")
+    ctx.addIssue({ code: "custom", message: "names no host: postgres://user:password@host:5432/database" });
   if (url.port !== "" && !(Number(url.port) > 0)) ctx.addIssue({ code: "custom", message: "has an invalid port" });
   const sslmode = url.searchParams.get("sslmode");
   const modes = ["disable", "prefer", "require", "verify-ca", "verify-full", "no-verify"];
@@ -237,7 +242,10 @@ const envSchema = z.object({
   OCS_RETRY_BASE_MS: wholeNumber(500, 1, 60_000, "first retry delay in ms"),
   OCS_REQUEST_TIMEOUT_SECONDS: positiveNumber(30, "timeout of one Identity API call"),
   OCS_MAX_CONCURRENT_CREATIONS: wholeNumber(4, 1, 32, "clients created at once"),
-  OCS_CREATION_LEASE_SECONDS: positiveNumber(60, "seconds before another process takes over a creation whose process died"),
+  OCS_CREATION_LEASE_SECONDS: positiveNumber(
+    60,
+    "seconds before another process takes over a creation whose process died",
+  ),
   REQUEST_SWEEP_SECONDS: positiveNumber(30, "seconds between checks for expiry, reminders and unfinished work"),
   REQUEST_TTL_HOURS: positiveNumber(72, "hours before a pending request expires"),
   REMINDER_HOURS: positiveNumber(24, "hours between reminders to approvers"),

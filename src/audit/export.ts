@@ -154,4 +154,3 @@ export async function writeAudit(
   if (options.format === "json") write(`${requests === 0 ? "" : "\n"}]}\n`);
   return { requests, transitions };
 }
-

@@ -1,15 +1,23 @@
-import { and, type Column, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, type Column, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { ApprovalPostRetry, AuditEntry, Request } from "../requests/request.ts";
 
 /**
  * What the stores (db/stores/) need from a database, the same for SQLite and PostgreSQL: the
  * tables' columns (to build conditions with drizzle's operators, which work on either dialect's
- * columns) and a handful of typed query starters. Each dialect implements it in a few lines
+ * columns) and a handful of typed statement starters. Each dialect implements it in a few lines
  * (db/sqlite/kit.ts, db/postgres/kit.ts); every query is written once, in the stores.
  */
 
-/** A drizzle select, awaited for its rows. Both dialects' dynamic selects have this shape. */
-export interface Query<Row> extends PromiseLike<Row[]>, SQLWrapper {
+/** Values run through a prepared statement, by placeholder name. */
+export type Values = Record<string, unknown>;
+
+/** A drizzle statement: awaited for its rows, or prepared once (with placeholders) and run many times. */
+export interface Statement<Row> extends PromiseLike<Row[]> {
+  prepare(name: string): { execute(values?: Values): PromiseLike<Row[]> };
+}
+
+/** A drizzle select. Both dialects' dynamic selects have this shape. */
+export interface Query<Row> extends Statement<Row>, SQLWrapper {
   where(condition: SQL | undefined): Query<Row>;
   orderBy(...order: SQL[]): Query<Row>;
   limit(count: number): Query<Row>;
@@ -33,10 +41,9 @@ export interface Tables {
   requesterMessages: Columns<RequesterMessageRow>;
 }
 
-/** Values for an UPDATE: a value per column, or an SQL expression (`attempts + 1`). */
+/** Values for an INSERT or UPDATE: a value per column, or an SQL expression (`attempts + 1`, a slot). */
 export type SetOf<Row> = { [K in keyof Row]?: Row[K] | SQL };
-
-export type NewRequestRow = Omit<RequestRow, "id">;
+export type RowOf<Row> = { [K in keyof Row]: Row[K] | SQL };
 
 export interface Kit {
   readonly dialect: "sqlite" | "postgres";
@@ -45,22 +52,27 @@ export interface Kit {
   auditEvents(): Query<AuditEntry>;
   approvalPostRetries(): Query<ApprovalPostRetry>;
   requesterMessages(): Query<RequesterMessageRow>;
-  countRequests(where: SQL | undefined): Promise<number>;
-  /** Inserts a request unless one with its submission key exists; the new row, or undefined. */
-  insertRequest(row: NewRequestRow): Promise<Request | undefined>;
-  /** One UPDATE of the requests matching `where`; the updated rows. */
-  updateRequests(set: SetOf<RequestRow>, where: SQL): Promise<Request[]>;
-  upsertRequesterMessage(row: RequesterMessageRow): Promise<void>;
+  countRequests(where: SQL | undefined): Statement<{ n: number }>;
+  /** Inserts a request unless one with its submission key exists: the new row, or none. */
+  insertRequest(row: RowOf<Omit<RequestRow, "id">>): Statement<Request>;
+  /** One UPDATE of the requests matching `where`: the updated rows. */
+  updateRequests(set: SetOf<RequestRow>, where: SQL): Statement<Request>;
+  upsertRequesterMessage(row: RowOf<RequesterMessageRow>): Statement<{ requestId: number }>;
   /**
    * Inserts a retry row, or when the request has one updates it with `update` (only where
-   * `updateWhere` holds); the row written, or undefined when the condition kept it unchanged.
+   * `updateWhere` holds): the row written, or none when the condition kept it unchanged.
    */
   upsertApprovalPostRetry(
-    row: ApprovalPostRetry,
+    row: RowOf<ApprovalPostRetry>,
     update: SetOf<ApprovalPostRetry>,
     updateWhere?: SQL,
-  ): Promise<ApprovalPostRetry | undefined>;
-  updateApprovalPostRetries(set: SetOf<ApprovalPostRetry>, where: SQL): Promise<number>;
+  ): Statement<ApprovalPostRetry>;
+  updateApprovalPostRetries(set: SetOf<ApprovalPostRetry>, where: SQL): Statement<{ requestId: number }>;
+  /**
+   * The statement `build` makes, prepared once per kit under `name` and run with `values`:
+   * building and compiling SQL is most of a small query's cost (bench/stores.ts).
+   */
+  prepared<Row>(name: string, build: () => Statement<Row>): (values?: Values) => Promise<Row[]>;
   /**
    * Runs `work` so that no other `exclusively` with the same key interleaves with it, on any
    * process sharing the database: a read and the write that depends on it stay together.
@@ -73,4 +85,37 @@ export function allOf(...conditions: (SQL | undefined)[]): SQL {
   const where = and(...conditions);
   if (!where) throw new Error("A condition is required");
   return where;
+}
+
+/**
+ * A named placeholder of a prepared statement, as SQL: drizzle takes it anywhere a value goes
+ * (its types want SQL in an UPDATE's set). Its value must come encoded (see `encoded`).
+ */
+export const slot = (name: string): SQL => sql`${sql.placeholder(name)}`;
+
+/**
+ * Values for placeholders, as `columns` store them: drizzle encodes the values of a statement it
+ * builds (JSON columns, say), but passes placeholder values through as they are.
+ */
+export function encoded<Row>(columns: Columns<Row>, values: Partial<Row>, prefix = ""): Values {
+  const out: Values = {};
+  for (const key of Object.keys(values) as (keyof Row & string)[]) {
+    const value = values[key];
+    out[`${prefix}${key}`] = value === null || value === undefined ? null : columns[key].mapToDriverValue(value);
+  }
+  return out;
+}
+
+/** Runs a statement once per kit after preparing it; the default `prepared` of both kits. */
+export function preparedCache(): Kit["prepared"] {
+  const cache = new Map<string, (values?: Values) => Promise<unknown[]>>();
+  return <Row>(name: string, build: () => Statement<Row>) => {
+    let run = cache.get(name) as ((values?: Values) => Promise<Row[]>) | undefined;
+    if (!run) {
+      const statement = build().prepare(name);
+      run = async (values?: Values) => statement.execute(values);
+      cache.set(name, run as (values?: Values) => Promise<unknown[]>);
+    }
+    return run;
+  };
 }

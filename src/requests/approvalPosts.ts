@@ -111,8 +111,7 @@ export class ApprovalPosts {
       });
       return undefined;
     }
-    await this.store.setApprovalMessage(request.id, ref);
-    const stored = await this.store.get(request.id);
+    const stored = await this.store.setApprovalMessage(request.id, ref);
     // Decided (or expired) while the post was on its way: the message just posted is already stale.
     if (stored && stored.status !== request.status) {
       await this.announcer.refreshApprovalMessage(stored);

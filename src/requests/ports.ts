@@ -98,8 +98,8 @@ export interface RequestStore {
   countPendingBy(requesterId: string): Promise<number>;
   /** Moves a request from `from` to `to`; undefined when it was not in `from` (someone moved it first). */
   transition(input: TransitionInput): Promise<Request | undefined>;
-  /** Remembers where the approval message is; only the first post counts. */
-  setApprovalMessage(id: number, ref: MessageRef): Promise<void>;
+  /** Remembers where the approval message is (only the first post counts); the request as it is now. */
+  setApprovalMessage(id: number, ref: MessageRef): Promise<Request | undefined>;
   /** Remembers the requester's DM with the Cancel button (the latest one), so it can be edited later. */
   setRequesterMessage(id: number, ref: MessageRef): Promise<void>;
   requesterMessageOf(id: number): Promise<MessageRef | undefined>;

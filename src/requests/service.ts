@@ -254,7 +254,9 @@ export class RequestService {
   private followUp(request: Request, event: OutcomeEvent): void {
     const work = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.announcer.announceOutcome(request, event))
-      .catch((error: unknown) => this.log.event("warn", "announce_failed", { request: request.id, error: errorMessage(error) }))
+      .catch((error: unknown) =>
+        this.log.event("warn", "announce_failed", { request: request.id, error: errorMessage(error) }),
+      )
       .finally(() => this.followUps.delete(work));
     this.followUps.add(work);
   }

@@ -1,7 +1,7 @@
 import { count, getTableColumns, sql } from "drizzle-orm";
 import type { NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import type { PgDatabase } from "drizzle-orm/pg-core";
-import type { Kit } from "../kit.ts";
+import { type Kit, preparedCache } from "../kit.ts";
 import * as schema from "./schema.ts";
 
 const { requests, auditEvents, approvalPostRetries, requesterMessages } = schema;
@@ -20,27 +20,25 @@ export function postgresKit(db: PostgresDrizzle): Kit {
     auditEvents: () => db.select().from(auditEvents).$dynamic(),
     approvalPostRetries: () => db.select().from(approvalPostRetries).$dynamic(),
     requesterMessages: () => db.select().from(requesterMessages).$dynamic(),
-    countRequests: async (where) => (await db.select({ n: count() }).from(requests).where(where))[0]?.n ?? 0,
-    insertRequest: async (row) =>
-      (await db.insert(requests).values(row).onConflictDoNothing({ target: requests.submissionKey }).returning(requestFields))[0],
+    countRequests: (where) => db.select({ n: count() }).from(requests).where(where),
+    insertRequest: (row) =>
+      db.insert(requests).values(row).onConflictDoNothing({ target: requests.submissionKey }).returning(requestFields),
     updateRequests: (set, where) => db.update(requests).set(set).where(where).returning(requestFields),
-    upsertRequesterMessage: async (row) => {
-      await db
+    upsertRequesterMessage: (row) =>
+      db
         .insert(requesterMessages)
         .values(row)
-        .onConflictDoUpdate({ target: requesterMessages.requestId, set: { channelId: row.channelId, ts: row.ts } });
-    },
-    upsertApprovalPostRetry: async (row, update, updateWhere) =>
-      (
-        await db
-          .insert(approvalPostRetries)
-          .values(row)
-          .onConflictDoUpdate({ target: approvalPostRetries.requestId, set: update, setWhere: updateWhere })
-          .returning()
-      )[0],
-    updateApprovalPostRetries: async (set, where) =>
-      (await db.update(approvalPostRetries).set(set).where(where).returning({ id: approvalPostRetries.requestId }))
-        .length,
+        .onConflictDoUpdate({ target: requesterMessages.requestId, set: { channelId: row.channelId, ts: row.ts } })
+        .returning({ requestId: requesterMessages.requestId }),
+    upsertApprovalPostRetry: (row, update, updateWhere) =>
+      db
+        .insert(approvalPostRetries)
+        .values(row)
+        .onConflictDoUpdate({ target: approvalPostRetries.requestId, set: update, setWhere: updateWhere })
+        .returning(),
+    updateApprovalPostRetries: (set, where) =>
+      db.update(approvalPostRetries).set(set).where(where).returning({ requestId: approvalPostRetries.requestId }),
+    prepared: preparedCache(),
     // A transaction holding an advisory lock on the key: replicas take turns, and the statements
     // inside see what the previous holder committed.
     exclusively: (key, work) =>

@@ -98,4 +98,5 @@ export const approvalPostRetries = sqliteTable("approval_post_retries", {
   requesterToldAt: epochMs("requester_told_at"),
 });
 
-export const sqliteShapeMatchesDomain: SameShape<typeof requests, typeof auditEvents, typeof approvalPostRetries> = true;
+export const sqliteShapeMatchesDomain: SameShape<typeof requests, typeof auditEvents, typeof approvalPostRetries> =
+  true;

@@ -1,7 +1,7 @@
 import { and, asc, eq, exists, gt, isNull, lt, lte, not, or, sql } from "drizzle-orm";
 import type { ApprovalPostQueue } from "../../requests/ports.ts";
 import type { ApprovalPostRetry, Request } from "../../requests/request.ts";
-import { allOf, type Kit } from "../kit.ts";
+import { allOf, type Kit, slot } from "../kit.ts";
 
 /** Approval posts waiting for the channel to work, kept beside the requests (approval_post_retries). */
 export class KitApprovalPostQueue implements ApprovalPostQueue {
@@ -33,7 +33,7 @@ export class KitApprovalPostQueue implements ApprovalPostQueue {
       { nextAttemptAt: until },
       lte(p.nextAttemptAt, now),
     );
-    return claimed !== undefined;
+    return claimed.length === 1;
   }
 
   async defer(
@@ -46,7 +46,7 @@ export class KitApprovalPostQueue implements ApprovalPostQueue {
     const lastError = error.slice(0, 500);
     // Counted first (one statement), then scheduled from the count: only the caller holding the
     // claim defers, and until it does the claim keeps the row out of everyone's sweep.
-    const counted = await this.kit.upsertApprovalPostRetry(
+    const [counted] = await this.kit.upsertApprovalPostRetry(
       { requestId: id, attempts: 1, nextAttemptAt: now + backoffMs(1), lastError, requesterToldAt: null },
       { attempts: sql`${p.attempts} + 1`, lastError },
     );
@@ -64,31 +64,30 @@ export class KitApprovalPostQueue implements ApprovalPostQueue {
       { requesterToldAt: now },
       allOf(eq(p.requestId, id), isNull(p.requesterToldAt)),
     );
-    return told === 1;
+    return told.length === 1;
   }
 
-  makeDue(now: number): Promise<number> {
+  async makeDue(now: number): Promise<number> {
     const { requests: r, approvalPostRetries: p } = this.kit.t;
-    // A correlated EXISTS looks up only the (few) retry rows' requests (bench/results.md).
-    return this.kit.updateApprovalPostRetries(
-      { nextAttemptAt: now },
-      allOf(
-        gt(p.attempts, 0),
-        gt(p.nextAttemptAt, now),
-        exists(
-          this.kit
-            .requests()
-            .where(and(eq(r.id, p.requestId), eq(r.status, "pending"), isNull(r.approvalMessageTs))),
+    // Runs after every approval post. A correlated EXISTS looks up only the (few) retry rows'
+    // requests (bench/results.md).
+    const due = await this.kit.prepared("make_approval_posts_due", () =>
+      this.kit.updateApprovalPostRetries(
+        { nextAttemptAt: slot("now") },
+        allOf(
+          gt(p.attempts, 0),
+          gt(p.nextAttemptAt, slot("now")),
+          exists(
+            this.kit.requests().where(and(eq(r.id, p.requestId), eq(r.status, "pending"), isNull(r.approvalMessageTs))),
+          ),
         ),
       ),
-    );
+    )({ now });
+    return due.length;
   }
 
   async retryOf(id: number): Promise<ApprovalPostRetry | undefined> {
-    const [row] = await this.kit
-      .approvalPostRetries()
-      .where(eq(this.kit.t.approvalPostRetries.requestId, id))
-      .limit(1);
+    const [row] = await this.kit.approvalPostRetries().where(eq(this.kit.t.approvalPostRetries.requestId, id)).limit(1);
     return row;
   }
 }

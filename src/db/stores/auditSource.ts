@@ -14,7 +14,11 @@ export class KitAuditSource implements AuditSource {
   ): Promise<{ requests: Request[]; events: AuditEntry[] }> {
     const { requests: r, auditEvents: a } = this.kit.t;
     const touched = since === undefined ? undefined : or(gte(r.updatedAt, since), gte(r.createdAt, since));
-    const requests = await this.kit.requests().where(and(gt(r.id, afterId), touched)).orderBy(asc(r.id)).limit(limit);
+    const requests = await this.kit
+      .requests()
+      .where(and(gt(r.id, afterId), touched))
+      .orderBy(asc(r.id))
+      .limit(limit);
     if (requests.length === 0) return { requests, events: [] };
     const events = await this.kit
       .auditEvents()

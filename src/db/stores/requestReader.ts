@@ -20,8 +20,9 @@ export class KitRequestReader implements RequestReader {
     return this.kit.requests().where(eq(this.t.requesterId, requesterId)).orderBy(desc(this.t.id)).limit(limit);
   }
 
-  countByRequester(requesterId: string): Promise<number> {
-    return this.kit.countRequests(eq(this.t.requesterId, requesterId));
+  async countByRequester(requesterId: string): Promise<number> {
+    const [counted] = await this.kit.countRequests(eq(this.t.requesterId, requesterId));
+    return counted?.n ?? 0;
   }
 
   async pageByRequester(requesterId: string, cursor: PageCursor, size: number): Promise<RequestPage> {
@@ -68,11 +69,11 @@ export class KitRequestReader implements RequestReader {
       eq(t.status, "pending"),
       excludedRequesterId === undefined ? undefined : ne(t.requesterId, excludedRequesterId),
     );
-    const [requests, total] = await Promise.all([
+    const [requests, [counted]] = await Promise.all([
       this.kit.requests().where(waiting).orderBy(asc(t.id)).limit(limit),
       this.kit.countRequests(waiting),
     ]);
-    return { requests, total };
+    return { requests, total: counted?.n ?? 0 };
   }
 
   async auditOf(id: number): Promise<AuditEntry[]> {

@@ -3,9 +3,12 @@ import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, sql } from "drizzle-
 import type { MessageRef, NewRequest, RecordResult, RequestStore, TransitionInput } from "../../requests/ports.ts";
 import type { Request } from "../../requests/request.ts";
 import { canTransition } from "../../requests/states.ts";
-import { allOf, type Kit } from "../kit.ts";
+import { allOf, encoded, type Kit, slot } from "../kit.ts";
 
-/** The request lifecycle on either database: every state change is one conditional UPDATE. */
+/**
+ * The request lifecycle on either database: every state change is one conditional UPDATE. The
+ * statements of every submission and approval are prepared once (bench/stores.ts).
+ */
 export class KitRequestStore implements RequestStore {
   constructor(
     private readonly kit: Kit,
@@ -18,106 +21,169 @@ export class KitRequestStore implements RequestStore {
   }
 
   record(input: NewRequest): Promise<RecordResult> {
-    const t = this.t;
     // One requester's submissions one at a time, so two at once cannot both pass the pending limit.
     return this.kit.exclusively(`requester:${input.requesterId}`, async (kit) => {
-      const bySubmission = () => kit.requests().where(eq(t.submissionKey, input.submissionKey)).limit(1);
-      const [earlier] = await bySubmission();
+      const t = kit.t.requests;
+      const bySubmission = kit.prepared("request_by_submission", () =>
+        kit
+          .requests()
+          .where(eq(t.submissionKey, slot("key")))
+          .limit(1),
+      );
+      const [earlier] = await bySubmission({ key: input.submissionKey });
       if (earlier) return { kind: "duplicate", request: earlier };
-      const pending = await kit.countRequests(and(eq(t.requesterId, input.requesterId), eq(t.status, "pending")));
+      const [counted] = await kit.prepared("pending_count", () =>
+        kit.countRequests(and(eq(t.requesterId, slot("requester")), eq(t.status, "pending"))),
+      )({ requester: input.requesterId });
+      const pending = counted?.n ?? 0;
       if (pending >= input.maxPending) return { kind: "limit", pending };
-      const now = this.now();
-      const { form } = input;
-      const request = await kit.insertRequest({
-        tenant: form.tenant,
-        requesterId: input.requesterId,
-        originChannelId: input.originChannelId ?? null,
-        submissionKey: input.submissionKey,
-        name: form.name,
-        redirectUris: form.redirectUris,
-        postLogoutRedirectUris: form.postLogoutRedirectUris,
-        allowedCorsOrigins: form.allowedCorsOrigins,
-        accessTokenLifetime: form.accessTokenLifetime,
-        justification: form.justification,
-        status: "pending",
-        clientGuid: randomUUID(),
-        createdClientId: null,
-        approvalChannelId: null,
-        approvalMessageTs: null,
-        decidedBy: null,
-        decidedAt: null,
-        decisionReason: null,
-        lastError: null,
-        attempts: 0,
-        outcomeNotifiedAt: null,
-        remindersSent: 0,
-        nextReminderAt: input.nextReminderAt,
-        expiresAt: input.expiresAt,
-        createdAt: now,
-        updatedAt: now,
-        lastActor: input.requesterId,
-        lastDetail: null,
+      const [request] = await kit.prepared("insert_request", () =>
+        kit.insertRequest({
+          tenant: slot("tenant"),
+          requesterId: slot("requesterId"),
+          originChannelId: slot("originChannelId"),
+          submissionKey: slot("submissionKey"),
+          name: slot("name"),
+          redirectUris: slot("redirectUris"),
+          postLogoutRedirectUris: slot("postLogoutRedirectUris"),
+          allowedCorsOrigins: slot("allowedCorsOrigins"),
+          accessTokenLifetime: slot("accessTokenLifetime"),
+          justification: slot("justification"),
+          status: "pending",
+          clientGuid: slot("clientGuid"),
+          createdClientId: null,
+          approvalChannelId: null,
+          approvalMessageTs: null,
+          decidedBy: null,
+          decidedAt: null,
+          decisionReason: null,
+          lastError: null,
+          attempts: 0,
+          outcomeNotifiedAt: null,
+          remindersSent: 0,
+          nextReminderAt: slot("nextReminderAt"),
+          expiresAt: slot("expiresAt"),
+          createdAt: slot("now"),
+          updatedAt: slot("now"),
+          lastActor: slot("requesterId"),
+          lastDetail: null,
+        }),
+      )({
+        ...encoded(t, {
+          tenant: input.form.tenant,
+          requesterId: input.requesterId,
+          originChannelId: input.originChannelId ?? null,
+          submissionKey: input.submissionKey,
+          name: input.form.name,
+          redirectUris: input.form.redirectUris,
+          postLogoutRedirectUris: input.form.postLogoutRedirectUris,
+          allowedCorsOrigins: input.form.allowedCorsOrigins,
+          accessTokenLifetime: input.form.accessTokenLifetime,
+          justification: input.form.justification,
+          clientGuid: randomUUID(),
+          nextReminderAt: input.nextReminderAt,
+          expiresAt: input.expiresAt,
+        }),
+        now: this.now(),
       });
       if (request) return { kind: "recorded", request };
-      // Recorded meanwhile by another process, through another key lock (a replica, the same view).
-      const [winner] = await bySubmission();
+      // Recorded meanwhile by another process (a replica given the same submission).
+      const [winner] = await bySubmission({ key: input.submissionKey });
       if (!winner) throw new Error("The request was neither recorded nor found");
       return { kind: "duplicate", request: winner };
     });
   }
 
   async get(id: number): Promise<Request | undefined> {
-    const [request] = await this.kit.requests().where(eq(this.t.id, id)).limit(1);
+    const [request] = await this.kit.prepared("request_by_id", () =>
+      this.kit
+        .requests()
+        .where(eq(this.t.id, slot("id")))
+        .limit(1),
+    )({ id });
     return request;
   }
 
-  countPendingBy(requesterId: string): Promise<number> {
-    return this.kit.countRequests(and(eq(this.t.requesterId, requesterId), eq(this.t.status, "pending")));
+  async countPendingBy(requesterId: string): Promise<number> {
+    const t = this.t;
+    const [counted] = await this.kit.prepared("pending_count", () =>
+      this.kit.countRequests(and(eq(t.requesterId, slot("requester")), eq(t.status, "pending"))),
+    )({ requester: requesterId });
+    return counted?.n ?? 0;
   }
 
   async transition(input: TransitionInput): Promise<Request | undefined> {
     if (!canTransition(input.from, input.to)) throw new Error(`No transition from ${input.from} to ${input.to}`);
     const t = this.t;
-    const [moved] = await this.kit.updateRequests(
-      {
-        ...input.set,
-        status: input.to,
-        updatedAt: this.now(),
-        lastActor: input.actor,
-        lastDetail: input.detail ?? null,
-      },
-      allOf(
-        eq(t.id, input.id),
-        eq(t.status, input.from),
-        input.leaseEndedBefore === undefined ? undefined : lt(t.updatedAt, input.leaseEndedBefore),
+    const set = input.set ?? {};
+    const keys = (Object.keys(set) as (keyof typeof set)[]).filter((key) => set[key] !== undefined).sort();
+    const leased = input.leaseEndedBefore !== undefined;
+    // One prepared UPDATE per shape of `set` (a handful: one per kind of transition).
+    const update = this.kit.prepared(`transition:${keys.join(",")}${leased ? ":leased" : ""}`, () =>
+      this.kit.updateRequests(
+        {
+          ...Object.fromEntries(keys.map((key) => [key, slot(`set_${key}`)])),
+          status: slot("to"),
+          updatedAt: slot("now"),
+          lastActor: slot("actor"),
+          lastDetail: slot("detail"),
+        },
+        allOf(
+          eq(t.id, slot("id")),
+          eq(t.status, slot("from")),
+          leased ? lt(t.updatedAt, slot("leaseEndedBefore")) : undefined,
+        ),
       ),
     );
+    const [moved] = await update({
+      ...encoded(t, set, "set_"),
+      id: input.id,
+      from: input.from,
+      to: input.to,
+      now: this.now(),
+      actor: input.actor,
+      detail: input.detail ?? null,
+      ...(leased ? { leaseEndedBefore: input.leaseEndedBefore } : {}),
+    });
     return moved;
   }
 
-  async setApprovalMessage(id: number, ref: MessageRef): Promise<void> {
+  async setApprovalMessage(id: number, ref: MessageRef): Promise<Request | undefined> {
     const t = this.t;
-    await this.kit.updateRequests(
-      { approvalChannelId: ref.channelId, approvalMessageTs: ref.ts },
-      allOf(eq(t.id, id), isNull(t.approvalMessageTs)),
-    );
+    const [updated] = await this.kit.prepared("set_approval_message", () =>
+      this.kit.updateRequests(
+        { approvalChannelId: slot("channelId"), approvalMessageTs: slot("ts") },
+        allOf(eq(t.id, slot("id")), isNull(t.approvalMessageTs)),
+      ),
+    )({ id, channelId: ref.channelId, ts: ref.ts });
+    return updated ?? (await this.get(id));
   }
 
-  setRequesterMessage(id: number, ref: MessageRef): Promise<void> {
-    return this.kit.upsertRequesterMessage({ requestId: id, channelId: ref.channelId, ts: ref.ts });
+  async setRequesterMessage(id: number, ref: MessageRef): Promise<void> {
+    await this.kit.prepared("set_requester_message", () =>
+      this.kit.upsertRequesterMessage({ requestId: slot("id"), channelId: slot("channelId"), ts: slot("ts") }),
+    )({ id, channelId: ref.channelId, ts: ref.ts });
   }
 
   async requesterMessageOf(id: number): Promise<MessageRef | undefined> {
-    const [row] = await this.kit.requesterMessages().where(eq(this.kit.t.requesterMessages.requestId, id)).limit(1);
+    const m = this.kit.t.requesterMessages;
+    const [row] = await this.kit.prepared("requester_message", () =>
+      this.kit
+        .requesterMessages()
+        .where(eq(m.requestId, slot("id")))
+        .limit(1),
+    )({ id });
     return row ? { channelId: row.channelId, ts: row.ts } : undefined;
   }
 
   async claimOutcomeNotification(id: number): Promise<boolean> {
     const t = this.t;
-    const claimed = await this.kit.updateRequests(
-      { outcomeNotifiedAt: this.now() },
-      allOf(eq(t.id, id), isNull(t.outcomeNotifiedAt)),
-    );
+    const claimed = await this.kit.prepared("claim_outcome_notification", () =>
+      this.kit.updateRequests(
+        { outcomeNotifiedAt: slot("now") },
+        allOf(eq(t.id, slot("id")), isNull(t.outcomeNotifiedAt)),
+      ),
+    )({ id, now: this.now() });
     return claimed.length === 1;
   }
 
@@ -132,24 +198,22 @@ export class KitRequestStore implements RequestStore {
   }
 
   async countAttempt(id: number): Promise<void> {
-    await this.kit.updateRequests({ attempts: sql`${this.t.attempts} + 1`, updatedAt: this.now() }, eq(this.t.id, id));
+    const t = this.t;
+    await this.kit.prepared("count_attempt", () =>
+      this.kit.updateRequests({ attempts: sql`${t.attempts} + 1`, updatedAt: slot("now") }, eq(t.id, slot("id"))),
+    )({ id, now: this.now() });
   }
 
   async renewLease(id: number): Promise<void> {
     const t = this.t;
-    await this.kit.updateRequests(
-      { updatedAt: this.now() },
-      allOf(eq(t.id, id), eq(t.status, "creating")),
-    );
+    await this.kit.updateRequests({ updatedAt: this.now() }, allOf(eq(t.id, id), eq(t.status, "creating")));
   }
 
   async listCreationsToResume(leaseEndedBefore: number): Promise<Request[]> {
     const t = this.t;
     return this.kit
       .requests()
-      .where(
-        and(inArray(t.status, ["approved", "creating"]), lt(t.updatedAt, leaseEndedBefore)),
-      )
+      .where(and(inArray(t.status, ["approved", "creating"]), lt(t.updatedAt, leaseEndedBefore)))
       .orderBy(asc(t.id))
       .limit(100);
   }

@@ -1,10 +1,9 @@
 import type { HomeView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
-import type { RequestStatus } from "../../requests/request.ts";
 import { errorMessage } from "../../errorMessage.ts";
 import type { AppLogger } from "../../log.ts";
 import type { RequestReader } from "../../requests/ports.ts";
-import type { Request } from "../../requests/request.ts";
+import type { Request, RequestStatus } from "../../requests/request.ts";
 import type { RequestService } from "../../requests/service.ts";
 import { HOME_PAGE_SIZE, HOME_WAITING_SIZE, type HomeCursor, homeView } from "../surfaces/home.ts";
 

@@ -1,6 +1,5 @@
 import type { ActionsBlock, KnownBlock } from "@slack/types";
-import type { StoredError } from "../../requests/request.ts";
-import type { Request } from "../../requests/request.ts";
+import type { Request, StoredError } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { actions, button, context, divider, header, section } from "./blocks.ts";
 import { escapeMrkdwn, mention, slackDate } from "./format.ts";

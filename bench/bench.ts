@@ -589,7 +589,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const tmpRoot = options.tmpRoot ?? join(ROOT, "bench", "tmp");
   const dir = join(tmpRoot, `run-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const fixtures = bareFixtures();
+  const fixtures = await bareFixtures();
   const fixturesPath = join(dir, "bare-fixtures.json");
   writeFileSync(fixturesPath, JSON.stringify(fixtures));
   const traceFile = options.trace ? join(dir, "trace.csv") : undefined;
@@ -603,7 +603,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       const databasePath = join(dir, `ours-${s}.sqlite`);
       let seed: SeedSummary | undefined;
       if (scenario.seedRows > 0) {
-        seed = seedDatabase(databasePath, scenario.seedRows);
+        seed = await seedDatabase(databasePath, scenario.seedRows);
         progress(
           `[${scenario.name}] seeded ${seed.requests} requests, ${seed.auditEvents} audit rows in ${Math.round(seed.ms)} ms`,
         );

@@ -5,9 +5,9 @@
  */
 import type { ModalView } from "@slack/types";
 import type { FormValues } from "../devkit/slackRequests.ts";
-import { openDatabase } from "../src/db/connection.ts";
+import { openSqlite } from "../src/db/sqlite/open.ts";
 import { type RequestForm, validateRequestForm } from "../src/requests/form.ts";
-import { type Request, RequestRepository } from "../src/requests/repository.ts";
+import type { Request } from "../src/requests/request.ts";
 import { ACTIONS, CALLBACKS, COMMAND } from "../src/slack/ids.ts";
 import { approvalMessage, type SlackMessage } from "../src/slack/surfaces/approvalMessage.ts";
 import { requesterMessage } from "../src/slack/surfaces/outcomeMessages.ts";
@@ -56,27 +56,30 @@ export function parsedForm(name: string): RequestForm {
 
 /**
  * A pending request and the same request approved, exactly as the app stores them: recorded
- * through the app's own repository in a throw-away in-memory database.
+ * through the app's own stores in a throw-away in-memory database.
  */
-export function sampleRequests(): { pending: Request; approved: Request } {
-  const database = openDatabase(":memory:");
+export async function sampleRequests(): Promise<{ pending: Request; approved: Request }> {
+  const database = openSqlite(":memory:");
   try {
-    const repo = new RequestRepository(database.db);
-    const { request } = repo.record(
-      {
-        form: parsedForm("Bench sample-00000"),
-        requesterId: requesterId(1),
-        originChannelId: ORIGIN_CHANNEL,
-        submissionKey: "VSAMPLE",
-      },
-      REQUEST_TTL_MS,
-      24 * 3_600_000,
-    );
-    repo.setApprovalMessage(request.id, APPROVAL_CHANNEL, "1700000000.000001");
-    const pending = repo.get(request.id);
-    const approved = repo.transition({
-      id: request.id,
-      from: ["pending"],
+    const { requests } = database.stores;
+    const now = Date.now();
+    const recorded = await requests.record({
+      form: parsedForm("Bench sample-00000"),
+      requesterId: requesterId(1),
+      originChannelId: ORIGIN_CHANNEL,
+      submissionKey: "VSAMPLE",
+      expiresAt: now + REQUEST_TTL_MS,
+      nextReminderAt: now + 24 * 3_600_000,
+      maxPending: 5,
+    });
+    if (recorded.kind !== "recorded") throw new Error("Could not record the sample request");
+    const pending = await requests.setApprovalMessage(recorded.request.id, {
+      channelId: APPROVAL_CHANNEL,
+      ts: "1700000000.000001",
+    });
+    const approved = await requests.transition({
+      id: recorded.request.id,
+      from: "pending",
       to: "approved",
       actor: APPROVER.id,
       set: { decidedBy: APPROVER.id, decidedAt: Date.now() },
@@ -84,7 +87,7 @@ export function sampleRequests(): { pending: Request; approved: Request } {
     if (!pending || !approved) throw new Error("Could not build the sample request");
     return { pending, approved };
   } finally {
-    database.close();
+    await database.close();
   }
 }
 
@@ -100,8 +103,8 @@ export interface BareFixtures {
   approved: SlackMessage;
 }
 
-export function bareFixtures(): BareFixtures {
-  const { pending, approved } = sampleRequests();
+export async function bareFixtures(): Promise<BareFixtures> {
+  const { pending, approved } = await sampleRequests();
   return {
     command: COMMAND,
     viewCallback: CALLBACKS.requestForm,

@@ -14,12 +14,11 @@ import { parseArgs } from "node:util";
 import { WebClient } from "@slack/web-api";
 import Database from "better-sqlite3";
 import { sql } from "drizzle-orm";
-import { openDatabase } from "../src/db/connection.ts";
-import type { RequestStatus } from "../src/db/schema.ts";
+import { openSqlite } from "../src/db/sqlite/open.ts";
 import { IdentityClients } from "../src/identity/client.ts";
 import { createLogger, Redactor } from "../src/log.ts";
 import type { ApproverDirectory, MessageRef, Notifier } from "../src/requests/ports.ts";
-import { RequestRepository } from "../src/requests/repository.ts";
+import type { RequestStatus } from "../src/requests/request.ts";
 import { RequestService } from "../src/requests/service.ts";
 import { HomeTab } from "../src/slack/home/homeTab.ts";
 import {
@@ -54,7 +53,7 @@ const PENDING = Number(values.pending);
 
 const dir = mkdtempSync(join(tmpdir(), "home-bench-"));
 const file = join(dir, "home.sqlite");
-const database = openDatabase(file);
+const database = openSqlite(file);
 
 function seed(): void {
   const hour = 3_600_000;
@@ -76,12 +75,12 @@ function seed(): void {
   const insertRequest = client.prepare(
     `insert into requests (tenant, requester_id, submission_key, name, redirect_uris, post_logout_redirect_uris,
        allowed_cors_origins, access_token_lifetime, justification, status, client_guid, created_client_id,
-       approval_channel_id, approval_message_ts, decided_by, decided_at, expires_at, created_at, updated_at)
-     values (?, ?, ?, ?, ?, '[]', '[]', 3600, ?, ?, ?, ?, 'C0APPROVALS', ?, ?, ?, ?, ?, ?)`,
+       approval_channel_id, approval_message_ts, decided_by, decided_at, expires_at, created_at, updated_at,
+       last_actor)
+     values (?, ?, ?, ?, ?, '[]', '[]', 3600, ?, 'pending', ?, ?, 'C0APPROVALS', ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertEvent = client.prepare(
-    "insert into audit_events (request_id, actor, from_status, to_status, detail, at) values (?, ?, ?, ?, ?, ?)",
-  );
+  // The database's audit trigger writes the audit rows, as it does for the app: one as recorded, one as decided.
+  const decide = client.prepare("update requests set status = ?, last_actor = ?, updated_at = ? where id = ?");
   client.transaction(() => {
     for (let i = 0; i < TOTAL; i++) {
       const created = Math.round(start + i * step);
@@ -102,7 +101,6 @@ function seed(): void {
           `Client ${i} for the plant dashboard`,
           JSON.stringify([`https://app${i % 97}.example.com/callback`, "http://localhost:5173/callback"]),
           "The plant dashboard team needs sign-in for the new production site.",
-          status,
           guid,
           status === "created" ? guid : null,
           `${Math.floor(created / 1000)}.000100`,
@@ -110,11 +108,11 @@ function seed(): void {
           decided,
           status === "pending" ? Date.now() + 72 * hour : created + 72 * hour,
           created,
-          decided ?? created,
+          created,
+          requester,
         ).lastInsertRowid,
       );
-      insertEvent.run(id, requester, null, "pending", null, created);
-      if (decided !== null) insertEvent.run(id, APPROVER, "pending", status, null, decided);
+      if (decided !== null) decide.run(status, APPROVER, decided, id);
     }
   })();
   if (values["without-status-id-index"]) client.exec("drop index requests_status_id_idx");
@@ -146,14 +144,14 @@ async function time(label: string, run: () => Promise<number>): Promise<void> {
 async function main(): Promise<void> {
   const t0 = Date.now();
   seed();
-  const counts = database.db.get<{ requests: number; events: number }>(
+  const counts = database.drizzle.get<{ requests: number; events: number }>(
     sql`select (select count(*) from requests) as requests, (select count(*) from audit_events) as events`,
   );
   console.log(
     `Seeded ${counts.requests} requests and ${counts.events} audit rows in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${RUNS} runs per scenario.\n`,
   );
 
-  const repo = new RequestRepository(database.db);
+  const { reads, requests, approvalPosts } = database.stores;
   const log = createLogger({ level: "error", redactor: new Redactor(), write: () => {} });
   const notifier: Notifier = {
     postForApproval: async (): Promise<MessageRef> => ({ channelId: "C0APPROVALS", ts: "1.1" }),
@@ -163,7 +161,8 @@ async function main(): Promise<void> {
   };
   const approvers: ApproverDirectory = { isApprover: async (user) => user === APPROVER || user === HEAVY_APPROVER };
   const service = new RequestService(
-    repo,
+    requests,
+    approvalPosts,
     new IdentityClients(
       [],
       { maxAttempts: 1, maxTotalMs: 1, baseDelayMs: 1, maxDelayMs: 1, requestTimeoutMs: 1 },
@@ -177,7 +176,8 @@ async function main(): Promise<void> {
       requestTtlMs: 72 * 3_600_000,
       reminderIntervalMs: 24 * 3_600_000,
       maxReminders: 3,
-      creationWindowMs: 60_000,
+      creationLeaseMs: 60_000,
+      outcomeGraceMs: 120_000,
       maxConcurrentCreations: 4,
     },
     log,
@@ -186,17 +186,20 @@ async function main(): Promise<void> {
   const client = new WebClient("xoxb-not-used", { slackApiUrl: "http://127.0.0.1:9/api/" });
   const home = new HomeTab(client, {
     service,
+    reads,
     log,
     approvalChannelId: "C0APPROVALS",
     tenantLabel: () => undefined,
   });
   const build = async (user: string, cursor: HomeCursor) => (await home.build(user, cursor)).view.blocks.length;
 
-  const heavyCount = repo.countByRequester(HEAVY);
-  const heavyPage = repo.pageByRequester(HEAVY, {}, 10).rows;
-  const middle = heavyPage.length > 0 ? (repo.listByRequester(HEAVY, 1, Math.floor(heavyCount / 2))[0]?.id ?? 1) : 1;
+  const heavyCount = await reads.countByRequester(HEAVY);
+  const halfway = await reads.listByRequester(HEAVY, Math.floor(heavyCount / 2) + 1);
+  const middle = halfway.at(-1)?.id ?? 1;
   const typical = "U0R000007";
-  console.log(`Heavy requester: ${heavyCount} requests; typical requester: ${repo.countByRequester(typical)}.\n`);
+  console.log(
+    `Heavy requester: ${heavyCount} requests; typical requester: ${await reads.countByRequester(typical)}.\n`,
+  );
 
   await time("Home, typical requester (first page)", () => build(typical, {}));
   await time("Home, heavy requester (first page)", () => build(HEAVY, {}));
@@ -207,14 +210,13 @@ async function main(): Promise<void> {
 
   // The same, split: the queries alone, and the Block Kit view alone (from rows already read).
   const excluded = HEAVY_APPROVER;
-  const queries = () => ({
-    page: repo.pageByRequester(HEAVY_APPROVER, {}, HOME_PAGE_SIZE),
-    total: repo.countByRequester(HEAVY_APPROVER),
-    waiting: repo.listPendingNotBy(excluded, HOME_WAITING_SIZE),
-    waitingTotal: repo.countPendingNotBy(excluded),
+  const queries = async () => ({
+    page: await reads.pageByRequester(HEAVY_APPROVER, {}, HOME_PAGE_SIZE),
+    total: await reads.countByRequester(HEAVY_APPROVER),
+    waiting: await reads.pendingFor(excluded, HOME_WAITING_SIZE),
   });
-  await time("  of which the queries only", async () => queries().page.rows.length);
-  const read = queries();
+  await time("  of which the queries only", async () => (await queries()).page.rows.length);
+  const read = await queries();
   await time(
     "  of which the view build only",
     async () =>
@@ -224,7 +226,7 @@ async function main(): Promise<void> {
         hasNewer: read.page.hasNewer,
         hasOlder: read.page.hasOlder,
         cursor: {},
-        waiting: { requests: read.waiting, total: read.waitingTotal },
+        waiting: read.waiting,
         approvalChannelId: "C0APPROVALS",
         tenantLabel: () => undefined,
       }).blocks.length,
@@ -241,7 +243,7 @@ async function main(): Promise<void> {
     ["waiting count", sql`select count(*) from requests where status = 'pending' and requester_id <> ${APPROVER}`],
   ];
   for (const [label, query] of plans) {
-    const rows = database.db.all<{ detail: string }>(sql`explain query plan ${query}`);
+    const rows = database.drizzle.all<{ detail: string }>(sql`explain query plan ${query}`);
     console.log(`  ${label.padEnd(14)} ${rows.map((r) => r.detail).join("; ")}`);
   }
 }
@@ -251,7 +253,7 @@ main()
     console.error(error);
     process.exitCode = 1;
   })
-  .finally(() => {
-    database.close();
+  .finally(async () => {
+    await database.close();
     rmSync(dir, { recursive: true, force: true });
   });

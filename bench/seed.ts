@@ -4,8 +4,9 @@
  */
 import Database from "better-sqlite3";
 import { type Column, getTableColumns, getTableName, type Table } from "drizzle-orm";
-import { openDatabase } from "../src/db/connection.ts";
-import { auditEvents, type RequestStatus, requests } from "../src/db/schema.ts";
+import { openSqlite } from "../src/db/sqlite/open.ts";
+import { requests } from "../src/db/sqlite/schema.ts";
+import type { RequestStatus } from "../src/requests/request.ts";
 import {
   APPROVAL_CHANNEL,
   APPROVER,
@@ -17,7 +18,6 @@ import {
 } from "./fixtures.ts";
 
 type NewRequestRow = typeof requests.$inferInsert;
-type NewAuditRow = typeof auditEvents.$inferInsert;
 
 const DAY = 86_400_000;
 
@@ -98,10 +98,14 @@ function rowWriter(sqlite: Database.Database, table: Table): (row: Record<string
   };
 }
 
-/** Seeds `path` (created and migrated by the app's own openDatabase) with `rows` requests. */
-export function seedDatabase(path: string, rows: number, now = Date.now()): SeedSummary {
+/**
+ * Seeds `path` (created and migrated by the app's own openSqlite) with `rows` requests. Each is
+ * written as recorded and then moved along its trail, so the database's audit trigger writes the
+ * audit rows as it does for the app.
+ */
+export async function seedDatabase(path: string, rows: number, now = Date.now()): Promise<SeedSummary> {
   const started = performance.now();
-  openDatabase(path).close(); // the app's schema, through the app's own migrations
+  await openSqlite(path).close(); // the app's schema, through the app's own migrations
   const sqlite = new Database(path);
   const byStatus: Partial<Record<RequestStatus, number>> = {};
   let audits = 0;
@@ -109,7 +113,8 @@ export function seedDatabase(path: string, rows: number, now = Date.now()): Seed
     const form = parsedForm("Seeded client");
     const span = 90 * DAY;
     const writeRequest = rowWriter(sqlite, requests);
-    const writeAudit = rowWriter(sqlite, auditEvents);
+    const move = sqlite.prepare("update requests set status = ?, last_actor = ?, updated_at = ? where id = ?");
+    const stamp = sqlite.prepare("update requests set updated_at = ? where id = ?");
     sqlite
       .transaction(() => {
         for (let k = 0; k < rows; k++) {
@@ -125,6 +130,7 @@ export function seedDatabase(path: string, rows: number, now = Date.now()): Seed
           const requester = requesterId(k);
           const request: NewRequestRow = {
             id,
+            lastActor: requester,
             tenant: form.tenant,
             requesterId: requester,
             originChannelId: ORIGIN_CHANNEL,
@@ -135,7 +141,7 @@ export function seedDatabase(path: string, rows: number, now = Date.now()): Seed
             allowedCorsOrigins: form.allowedCorsOrigins,
             accessTokenLifetime: form.accessTokenLifetime,
             justification: form.justification,
-            status,
+            status: "pending",
             clientGuid: `00000000-0000-4000-8000-${String(id).padStart(12, "0")}`,
             createdClientId: status === "created" ? `00000000-0000-4000-8000-${String(id).padStart(12, "0")}` : null,
             approvalChannelId: APPROVAL_CHANNEL,
@@ -153,23 +159,20 @@ export function seedDatabase(path: string, rows: number, now = Date.now()): Seed
             nextReminderAt: pending ? now + 12 * 3_600_000 : null,
             expiresAt: pending ? now + 2 * DAY : createdAt + REQUEST_TTL_MS,
             createdAt,
-            updatedAt: decidedAt ?? createdAt,
+            updatedAt: createdAt,
           };
           writeRequest(request);
           let at = createdAt;
           for (const [from, to] of trailOf(status)) {
-            const audit: NewAuditRow = {
-              requestId: id,
-              actor: from === null ? requester : to === "created" || to === "failed" ? "system" : APPROVER.id,
-              fromStatus: from,
-              toStatus: to,
-              detail: null,
-              at,
-            };
-            writeAudit(audit);
+            if (from !== null) {
+              const actor =
+                to === "created" || to === "failed" ? "system" : to === "cancelled" ? requester : APPROVER.id;
+              move.run(to, actor, at, id);
+            }
             at += 60_000;
             audits++;
           }
+          stamp.run(decidedAt ?? createdAt, id);
         }
       })
       .immediate();

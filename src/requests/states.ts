@@ -1,6 +1,6 @@
 import type { RequestStatus } from "../requests/request.ts";
 
-/** Which status may follow which (DESIGN.md, Request states). */
+/** Which status may follow which (docs/ARCHITECTURE.md, "A request's states"). */
 export const TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
   pending: ["approved", "denied", "cancelled", "expired"],
   approved: ["creating"],

@@ -1,4 +1,4 @@
-import type { RequestStatus } from "../requests/request.ts";
+import type { RequestStatus } from "./request.ts";
 
 /** Which status may follow which (docs/ARCHITECTURE.md, "A request's states"). */
 export const TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
@@ -14,10 +14,4 @@ export const TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
 
 export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
   return TRANSITIONS[from].includes(to);
-}
-
-export const FINAL_STATUSES: readonly RequestStatus[] = ["created", "denied", "cancelled", "expired"];
-
-export function isFinal(status: RequestStatus): boolean {
-  return FINAL_STATUSES.includes(status);
 }

@@ -46,14 +46,16 @@ export interface AppLogger extends Logger {
   child(name: string): AppLogger;
 }
 
+/** Our level names and Bolt's LogLevel, both ways. */
+const BOLT_LEVELS: Record<LogLevelName, LogLevel> = {
+  debug: LogLevel.DEBUG,
+  info: LogLevel.INFO,
+  warn: LogLevel.WARN,
+  error: LogLevel.ERROR,
+};
+
 function toLevelName(level: LogLevel): LogLevelName {
-  return level === LogLevel.DEBUG
-    ? "debug"
-    : level === LogLevel.WARN
-      ? "warn"
-      : level === LogLevel.ERROR
-        ? "error"
-        : "info";
+  return (Object.keys(BOLT_LEVELS) as LogLevelName[]).find((name) => BOLT_LEVELS[name] === level) ?? "info";
 }
 
 /** JSON.stringify replacer: errors as name and message (JSON would give `{}`), bigints as text. */
@@ -149,14 +151,7 @@ export function createLogger(options: {
     setLevel: (l: LogLevel) => {
       level = toLevelName(l);
     },
-    getLevel: () =>
-      level === "debug"
-        ? LogLevel.DEBUG
-        : level === "warn"
-          ? LogLevel.WARN
-          : level === "error"
-            ? LogLevel.ERROR
-            : LogLevel.INFO,
+    getLevel: () => BOLT_LEVELS[level],
     setName: (n: string) => {
       name = n;
     },

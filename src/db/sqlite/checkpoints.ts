@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import type BetterSqlite3 from "better-sqlite3";
+import { withTimeout } from "../../timeout.ts";
 
 /**
  * SQLite's own checkpoint runs inside whichever commit fills the WAL past 1,000 pages, on the
@@ -100,12 +101,7 @@ export function startBackgroundCheckpoints(
       if (stopping) return exited;
       stopping = true;
       worker.postMessage("stop");
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      await Promise.race([exited, late]);
-      clearTimeout(timer);
+      await withTimeout(exited, timeoutMs);
       await worker.terminate();
     },
   };

@@ -1,5 +1,6 @@
 import type { App } from "@slack/bolt";
 import type { AppLogger } from "../../../log.ts";
+import { withTimeout } from "../../../timeout.ts";
 
 /** What a Slack request was, for one log line: its kind, what it named, and who sent it. */
 export interface SlackRequestSummary {
@@ -73,16 +74,7 @@ export function trackSlackRequests(app: App, log: AppLogger): RequestTracker {
     },
     async settle(timeoutMs) {
       if (working.size === 0) return true;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs));
-      });
-      const all = Promise.allSettled([...working]).then(() => true as const);
-      try {
-        return await Promise.race([all, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return (await withTimeout(Promise.allSettled([...working]), timeoutMs)).done;
     },
   };
 }

@@ -3,6 +3,8 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** What production runs (package.json "start", the Dockerfile): the compiled bot under plain node. */
+export const ENTRY = ["--enable-source-maps", "dist/main.js"];
 
 /** A free loopback port (there is a small window before the child binds it). */
 export async function freePort(): Promise<number> {
@@ -15,8 +17,8 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The bot as a separate process, started exactly as `npm start` does (src/main.ts), so tests can
- * kill it (-9) or send it SIGTERM.
+ * The bot as a separate process, started as production starts it (the compiled dist/main.js under
+ * node; `npm run build` first, which the test setup does), so tests can kill it (-9) or signal it.
  */
 export class ChildApp {
   readonly lines: string[] = [];
@@ -42,10 +44,10 @@ export class ChildApp {
     this.exit = new Promise((resolve) => process.once("exit", (code, signal) => resolve({ code, signal })));
   }
 
-  /** Starts src/main.ts with `env` (PORT is chosen here) and waits for its "started" line. */
+  /** Starts dist/main.js with `env` (PORT is chosen here) and waits for its "started" line. */
   static async start(env: Record<string, string>, timeoutMs = 15_000): Promise<ChildApp> {
     const port = Number(env.PORT) || (await freePort());
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const child = spawn(process.execPath, ENTRY, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, PORT: String(port) },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { drizzle } from "drizzle-orm/node-postgres";
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import type { PostgresConfig } from "../../config.ts";
@@ -27,7 +27,10 @@ export interface PostgresOptions {
  * Connects a pool to PostgreSQL and applies pending migrations, one replica at a time. Several
  * processes share the database: every state change is a conditional statement.
  */
-export async function openPostgres(config: PostgresConfig, options: PostgresOptions = {}): Promise<Database> {
+export async function openPostgres(
+  config: PostgresConfig,
+  options: PostgresOptions = {},
+): Promise<Database & { drizzle: NodePgDatabase<typeof schema> }> {
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.poolMax,
@@ -46,9 +49,11 @@ export async function openPostgres(config: PostgresConfig, options: PostgresOpti
     await pool.end().catch(() => undefined);
     throw new Error(`PostgreSQL (${describeTarget(config.url)}) could not be prepared: ${errorMessage(error)}`);
   }
+  const db = drizzle({ client: pool, schema });
   return {
     dialect: "postgres",
-    stores: storesOver(postgresKit(drizzle({ client: pool, schema })), { shared: true, now: options.now }),
+    drizzle: db,
+    stores: storesOver(postgresKit(db), { shared: true, now: options.now }),
     async healthy() {
       try {
         const answer = await withTimeout(pool.query<{ ok: number }>("select 1 as ok"), HEALTH_TIMEOUT_MS);

@@ -357,7 +357,7 @@ function toConfig(env: Env): Config {
           kind: "postgres",
           url: env.DATABASE_URL,
           poolMax: env.DATABASE_POOL_MAX,
-          connectTimeoutMs: 5_000,
+          connectTimeoutMs: 2_000,
           statementTimeoutMs: 15_000,
         }
       : { kind: "sqlite", path: env.DATABASE_PATH },

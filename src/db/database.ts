@@ -1,4 +1,10 @@
-import type { ApprovalPostQueue, AuditSource, RequestReader, RequestStore } from "../requests/ports.ts";
+import {
+  type ApprovalPostQueue,
+  type AuditSource,
+  type RequestReader,
+  type RequestStore,
+  StoreUnavailableError,
+} from "../requests/ports.ts";
 import type { Kit } from "./kit.ts";
 import { KitApprovalPostQueue } from "./stores/approvalPostQueue.ts";
 import { KitAuditSource } from "./stores/auditSource.ts";
@@ -25,9 +31,35 @@ export interface Database {
 
 export function storesOver(kit: Kit, options: { shared: boolean; now?: (() => number) | undefined }): Stores {
   return {
-    requests: new KitRequestStore(kit, options.shared, options.now),
-    approvalPosts: new KitApprovalPostQueue(kit),
-    reads: new KitRequestReader(kit),
-    audit: new KitAuditSource(kit),
+    requests: failingAsUnavailable(new KitRequestStore(kit, options.shared, options.now)),
+    approvalPosts: failingAsUnavailable(new KitApprovalPostQueue(kit)),
+    reads: failingAsUnavailable(new KitRequestReader(kit)),
+    audit: failingAsUnavailable(new KitAuditSource(kit)),
   };
+}
+
+/**
+ * The store, with every failure of its methods turned into a StoreUnavailableError naming the
+ * operation: the domain and the listeners tell "the database is down" apart from a bug without
+ * knowing which driver runs underneath.
+ */
+function failingAsUnavailable<T extends object>(store: T): T {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        try {
+          const result: unknown = value.apply(target, args);
+          return result instanceof Promise ? result.catch((error: unknown) => unavailable(property, error)) : result;
+        } catch (error) {
+          return unavailable(property, error);
+        }
+      };
+    },
+  });
+}
+
+function unavailable(operation: PropertyKey, error: unknown): never {
+  throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(String(operation), error);
 }

@@ -6,6 +6,21 @@ import type { ApprovalPostRetry, AuditEntry, Request, RequestStatus } from "./re
  * where requests are kept (one store port per consumer). Slack and the database live behind them.
  */
 
+/**
+ * A store could not do what was asked: the database did not answer, or refused. Nothing the call
+ * was to change has changed. Every store method rejects with this, never with a driver's error.
+ */
+export class StoreUnavailableError extends Error {
+  override name = "StoreUnavailableError";
+
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(`The database could not ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 export interface MessageRef {
   channelId: string;
   ts: string;

@@ -41,3 +41,7 @@ function alreadyDecided(r: Request): string {
       return `${which} has already expired without a decision.`;
   }
 }
+
+/** What someone is told when the bot's database cannot be reached: nothing changed, try again. */
+export const DATABASE_UNAVAILABLE_TEXT =
+  "I can't reach my database just now, so nothing was changed. Please try again in a minute.";

@@ -1,7 +1,9 @@
 import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { errorMessage } from "../../../errorMessage.ts";
+import { StoreUnavailableError } from "../../../requests/ports.ts";
 import { type HomeCursor, parseHomeCursor } from "../../surfaces/home.ts";
+import { DATABASE_UNAVAILABLE_TEXT } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & { client: WebClient };
@@ -50,4 +52,20 @@ export async function tellClicker(args: ButtonArgs, deps: ListenerDeps, text: st
 export async function refreshHome(args: ButtonArgs, deps: ListenerDeps): Promise<void> {
   const cursor = homeOf(args.body);
   if (cursor) await deps.home.refresh(args.body.user.id, cursor);
+}
+
+/**
+ * The handler, telling the clicker plainly when the database could not be reached (the click has
+ * been acked; nothing changed) instead of leaving them with no answer.
+ */
+export function tellingWhenDatabaseDown(handler: ButtonHandler, deps: ListenerDeps): ButtonHandler {
+  return async (args) => {
+    try {
+      await handler(args);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      deps.log.event("warn", "click_failed_database", { action: args.action.action_id, error: error.message });
+      await tellClicker(args, deps, DATABASE_UNAVAILABLE_TEXT);
+    }
+  };
 }

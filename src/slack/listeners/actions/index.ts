@@ -3,7 +3,7 @@ import { ACTIONS } from "../../ids.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { approve } from "./approve.ts";
 import { cancel } from "./cancel.ts";
-import type { ButtonHandler } from "./clicker.ts";
+import { type ButtonHandler, tellingWhenDatabaseDown } from "./clicker.ts";
 import { deny } from "./deny.ts";
 import { showHomePage } from "./homePage.ts";
 import { retry } from "./retry.ts";
@@ -20,6 +20,6 @@ export const buttons: Record<string, (deps: ListenerDeps) => ButtonHandler> = {
 
 export function register(app: App, deps: ListenerDeps): void {
   for (const [actionId, handler] of Object.entries(buttons)) {
-    app.action<BlockAction<ButtonAction>>(actionId, handler(deps));
+    app.action<BlockAction<ButtonAction>>(actionId, tellingWhenDatabaseDown(handler(deps), deps));
   }
 }

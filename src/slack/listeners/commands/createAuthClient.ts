@@ -1,6 +1,8 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
+import { StoreUnavailableError } from "../../../requests/ports.ts";
 import { COMMAND } from "../../ids.ts";
 import { helpText } from "../../surfaces/help.ts";
+import { DATABASE_UNAVAILABLE_TEXT } from "../../surfaces/refusals.ts";
 import { pendingLimitModal, requestModal } from "../../surfaces/requestModal.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { RecentKeys } from "../middleware/deliveries.ts";
@@ -27,7 +29,8 @@ export function createAuthClient(deps: ListenerDeps): CommandHandler {
         trigger_id: command.trigger_id,
         view: requestModal(deps.tenants, { channelId: command.channel_id }),
       });
-      const pending = await deps.service.countPendingBy(command.user_id);
+      // Checked after the modal is open; if the database cannot say, the submission will.
+      const pending = await deps.service.countPendingBy(command.user_id).catch(() => 0);
       const max = deps.service.maxPendingPerUser;
       if (pending >= max && opened.view?.id) {
         await client.views.update({ view_id: opened.view.id, view: pendingLimitModal(pending, max) });
@@ -36,7 +39,11 @@ export function createAuthClient(deps: ListenerDeps): CommandHandler {
     }
     if (word === "status") {
       await ack();
-      await respond({ response_type: "ephemeral", ...(await statusReply(deps, command.user_id, rest[0])) });
+      const reply = await statusReply(deps, command.user_id, rest[0]).catch((error: unknown) => {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        return { text: DATABASE_UNAVAILABLE_TEXT };
+      });
+      await respond({ response_type: "ephemeral", ...reply });
       return;
     }
     const unknown = word === "help" ? "" : `I don't know \`${verb.slice(0, 40)}\`. `;

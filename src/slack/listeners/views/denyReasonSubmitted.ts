@@ -1,6 +1,7 @@
+import { StoreUnavailableError } from "../../../requests/ports.ts";
 import { BLOCKS, INPUT_ACTION } from "../../ids.ts";
 import { DENY_REASON_MAX, parseDenyMetadata } from "../../surfaces/denyModal.ts";
-import { refusalText } from "../../surfaces/refusals.ts";
+import { DATABASE_UNAVAILABLE_TEXT, refusalText } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 import type { SubmissionHandler } from "./requestSubmitted.ts";
 
@@ -23,7 +24,14 @@ export function denyReasonSubmitted(deps: ListenerDeps): SubmissionHandler {
       });
       return;
     }
-    const result = await deps.service.deny(id, body.user.id, reason);
+    const result = await deps.service.deny(id, body.user.id, reason).catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) return undefined;
+      throw error;
+    });
+    if (!result) {
+      await ack({ response_action: "errors", errors: { [BLOCKS.denyReason]: DATABASE_UNAVAILABLE_TEXT } });
+      return;
+    }
     if (!result.ok) {
       await ack({
         response_action: "errors",

@@ -1,122 +1,48 @@
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CSV_COLUMNS, csvField, parseAuditArgs, parseSince, runAudit, writeAudit } from "../src/audit.ts";
-import { type OpenDatabase, openDatabase } from "../src/db/connection.ts";
-import type { RequestForm } from "../src/requests/form.ts";
-import { RequestRepository } from "../src/requests/repository.ts";
+import { parseAuditArgs, parseSince, runAudit } from "../src/audit/cli.ts";
+import { CSV_COLUMNS, csvField, writeAudit } from "../src/audit/export.ts";
+import { DEFAULT_DATABASE_PATH } from "../src/config.ts";
+import type { Database } from "../src/db/database.ts";
+import { openSqlite } from "../src/db/sqlite/open.ts";
+import {
+  DAY,
+  expectFullCsv,
+  expectFullJson,
+  expectSinceDay3,
+  parseCsv,
+  recordRequest,
+  runAuditProcess,
+  seedAuditData,
+  T0,
+} from "./support/auditExport.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const DAY = 86_400_000;
-const T0 = Date.UTC(2026, 0, 10, 12, 0);
-
-/** RFC 4180, to read back what the export wrote (quoted fields, doubled quotes, CRLF and LF inside quotes). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  if (field !== "" || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
-
-const form = (name: string, justification: string): RequestForm => ({
-  tenant: "default",
-  name,
-  redirectUris: ["https://app.example.com/callback", "http://localhost:5173/cb"],
-  postLogoutRedirectUris: [],
-  allowedCorsOrigins: ["https://app.example.com"],
-  accessTokenLifetime: 1800,
-  justification,
-});
-
-const TRICKY_NAME = 'Dashboard, "beta"';
-const TRICKY_JUSTIFICATION = 'Line one, with a comma\nLine "two"\r\n=SUM(A1)';
+// The same export from a PostgreSQL database given as a postgres:// URL: test/audit-export.postgres.test.ts.
 
 describe("audit export", () => {
   let dir: string;
   let file: string;
-  let database: OpenDatabase;
+  let database: Database;
   let ids: number[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "audit-test-"));
     file = join(dir, "bot.sqlite");
-    database = openDatabase(file);
-    let now = T0;
-    const repo = new RequestRepository(database.db, () => now);
-    const record = (name: string, justification: string, key: string) =>
-      repo.record(
-        { form: form(name, justification), requesterId: "U0REQUEST", originChannelId: undefined, submissionKey: key },
-        3 * DAY,
-        undefined,
-      ).request;
-    // #1: asked on day 0, approved and created on day 1.
-    const first = record(TRICKY_NAME, TRICKY_JUSTIFICATION, "V1");
-    now = T0 + DAY;
-    repo.transition({
-      id: first.id,
-      from: ["pending"],
-      to: "approved",
-      actor: "U0APPROVE1",
-      set: { decidedBy: "U0APPROVE1", decidedAt: now },
-    });
-    repo.transition({ id: first.id, from: ["approved"], to: "creating", actor: "U0APPROVE1" });
-    repo.transition({
-      id: first.id,
-      from: ["creating"],
-      to: "created",
-      actor: "system",
-      detail: "client x",
-      set: { createdClientId: first.clientGuid },
-    });
-    // #2: asked on day 5, denied on day 6 with a reason that needs quoting.
-    now = T0 + 5 * DAY;
-    const second = record("Second", "Needed, really.", "V2");
-    now = T0 + 6 * DAY;
-    repo.transition({
-      id: second.id,
-      from: ["pending"],
-      to: "denied",
-      actor: "U0APPROVE1",
-      detail: 'Use "shared", not new',
-      set: { decisionReason: 'Use "shared", not new', decidedBy: "U0APPROVE1", decidedAt: now },
-    });
-    ids = [first.id, second.id];
+    ids = await seedAuditData(async (now) => openSqlite(file, { now }));
+    database = openSqlite(file, { readonly: true });
   });
 
-  afterAll(() => {
-    database.close();
+  afterAll(async () => {
+    await database.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const exportText = (format: "csv" | "json", since?: number) => {
+  const exportText = async (format: "csv" | "json", since?: number) => {
     let out = "";
-    const counts = writeAudit(
-      database.db,
+    const counts = await writeAudit(
+      database.stores.audit,
       { format, since },
       (chunk) => {
         out += chunk;
@@ -126,78 +52,52 @@ describe("audit export", () => {
     return { out, counts };
   };
 
-  it("writes CSV: one row per transition with its request's fields, quoted where needed", () => {
-    const { out, counts } = exportText("csv");
+  it("writes CSV: one row per transition with its request's fields, quoted where needed", async () => {
+    const { out, counts } = await exportText("csv");
     expect(counts).toEqual({ requests: 2, transitions: 6 });
-    const [head, ...rows] = parseCsv(out);
-    expect(head).toEqual([...CSV_COLUMNS]);
-    expect(rows).toHaveLength(6);
-    for (const row of rows) expect(row).toHaveLength(CSV_COLUMNS.length);
-    const col = (row: string[] | undefined, name: (typeof CSV_COLUMNS)[number]) => row?.[CSV_COLUMNS.indexOf(name)];
-
-    const firstRows = rows.filter((r) => col(r, "request_id") === String(ids[0]));
-    expect(firstRows.map((r) => `${col(r, "from_status")}>${col(r, "to_status")}`)).toEqual([
-      ">pending",
-      "pending>approved",
-      "approved>creating",
-      "creating>created",
-    ]);
-    // Round trip of what needed quoting: commas, quotes, LF and CRLF inside a field.
-    expect(col(firstRows[0], "name")).toBe(TRICKY_NAME);
-    expect(col(firstRows[0], "justification")).toBe(TRICKY_JUSTIFICATION);
-    expect(col(firstRows[0], "redirect_uris")).toBe("https://app.example.com/callback http://localhost:5173/cb");
-    expect(col(firstRows[0], "request_status")).toBe("created");
-    expect(col(firstRows[0], "event_at")).toBe(new Date(T0).toISOString());
-    expect(col(firstRows[3], "actor")).toBe("system");
-    const denial = rows.find((r) => col(r, "to_status") === "denied");
-    expect(col(denial, "detail")).toBe('Use "shared", not new');
-    expect(col(denial, "decided_by")).toBe("U0APPROVE1");
-    expect(out).toContain('"Dashboard, ""beta"""');
+    expectFullCsv(out, ids);
   });
 
-  it("writes JSON: every request with its transitions, dates in ISO 8601", () => {
-    const { out } = exportText("json");
-    const parsed = JSON.parse(out) as {
-      exportedAt: string;
-      since: string | null;
-      requests: {
-        id: number;
-        name: string;
-        status: string;
-        createdAt: string;
-        transitions: { from: string | null; to: string; actor: string; at: string; detail: string | null }[];
-      }[];
-    };
+  it("writes JSON: every request with its transitions, dates in ISO 8601", async () => {
+    const { out, counts } = await exportText("json");
+    expect(counts).toEqual({ requests: 2, transitions: 6 });
+    const parsed = expectFullJson(out, ids);
     expect(parsed.exportedAt).toBe(new Date(T0 + 10 * DAY).toISOString());
-    expect(parsed.since).toBeNull();
-    expect(parsed.requests.map((r) => [r.id, r.status])).toEqual([
-      [ids[0], "created"],
-      [ids[1], "denied"],
-    ]);
-    expect(parsed.requests[0]?.name).toBe(TRICKY_NAME);
-    expect(parsed.requests[0]?.transitions.map((t) => t.to)).toEqual(["pending", "approved", "creating", "created"]);
-    expect(parsed.requests[1]?.transitions[1]).toMatchObject({
-      from: "pending",
-      to: "denied",
-      actor: "U0APPROVE1",
-      at: new Date(T0 + 6 * DAY).toISOString(),
-    });
   });
 
-  it("--since keeps what changed from then on", () => {
+  it("--since keeps what changed from then on", async () => {
     const since = T0 + 3 * DAY;
-    const json = JSON.parse(exportText("json", since).out) as {
-      since: string;
-      requests: { id: number; transitions: unknown[] }[];
-    };
-    expect(json.since).toBe(new Date(since).toISOString());
-    expect(json.requests.map((r) => r.id)).toEqual([ids[1]]);
-    expect(json.requests[0]?.transitions).toHaveLength(2);
-    const rows = parseCsv(exportText("csv", since).out);
-    expect(rows).toHaveLength(3);
+    expectSinceDay3((await exportText("json", since)).out, (await exportText("csv", since)).out, ids);
+    expect((await exportText("csv", since)).counts).toEqual({ requests: 1, transitions: 2 });
     // Nothing after the last change: an empty but well-formed export.
-    expect(JSON.parse(exportText("json", T0 + 9 * DAY).out)).toMatchObject({ requests: [] });
-    expect(parseCsv(exportText("csv", T0 + 9 * DAY).out)).toEqual([[...CSV_COLUMNS]]);
+    expect(JSON.parse((await exportText("json", T0 + 9 * DAY)).out)).toMatchObject({ requests: [] });
+    expect(parseCsv((await exportText("csv", T0 + 9 * DAY)).out)).toEqual([[...CSV_COLUMNS]]);
+  });
+
+  it("reads in batches: every request and transition of a table larger than one batch, in order", async () => {
+    const bigDir = mkdtempSync(join(tmpdir(), "audit-big-"));
+    const big = openSqlite(join(bigDir, "bot.sqlite"), { now: () => T0 });
+    try {
+      // Two batch boundaries (a batch is 500 requests).
+      for (let i = 0; i < 1001; i++) {
+        const r = await recordRequest(big.stores.requests, `Client ${i}`, "Seeded.", `VB${i}`, DAY, T0);
+        if (i % 2 === 0)
+          await big.stores.requests.transition({ id: r.id, from: "pending", to: "expired", actor: "system" });
+      }
+      let out = "";
+      const counts = await writeAudit(big.stores.audit, { format: "csv", since: undefined }, (chunk) => {
+        out += chunk;
+      });
+      expect(counts).toEqual({ requests: 1001, transitions: 1001 + 501 });
+      const rows = parseCsv(out).slice(1);
+      expect(rows).toHaveLength(1001 + 501);
+      const ids = rows.map((r) => Number(r[CSV_COLUMNS.indexOf("request_id")]));
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      expect(new Set(ids).size).toBe(1001);
+    } finally {
+      await big.close();
+      rmSync(bigDir, { recursive: true, force: true });
+    }
   });
 
   it("quotes exactly the fields that need it", () => {
@@ -252,32 +152,34 @@ describe("audit command line", () => {
     }
   });
 
-  it("takes the database from --db, else DATABASE_PATH, else the bot's default", () => {
+  it("takes the database from --db, else DATABASE_URL, else DATABASE_PATH, else the bot's default", () => {
     const pick = (argv: string[], env: NodeJS.ProcessEnv) => {
       const r = parseAuditArgs(["--format", "json", ...argv], env);
-      return r.ok === true ? r.options.databasePath : undefined;
+      return r.ok === true ? r.options.database : undefined;
     };
-    expect(pick(["--db", "a.sqlite"], { DATABASE_PATH: "b.sqlite" })).toBe("a.sqlite");
+    const url = "postgres://bot:secret@db.example.com:5432/bot";
+    expect(pick(["--db", "a.sqlite"], { DATABASE_PATH: "b.sqlite", DATABASE_URL: url })).toBe("a.sqlite");
     expect(pick(["--db=a.sqlite"], {})).toBe("a.sqlite");
+    expect(pick(["--db", url], { DATABASE_PATH: "b.sqlite" })).toBe(url);
+    expect(pick([], { DATABASE_URL: url, DATABASE_PATH: "b.sqlite" })).toBe(url);
+    expect(pick([], { DATABASE_URL: "  ", DATABASE_PATH: "b.sqlite" })).toBe("b.sqlite");
     expect(pick([], { DATABASE_PATH: "b.sqlite" })).toBe("b.sqlite");
     expect(pick([], {})).toBe("./data/auth-clients.sqlite");
+    expect(DEFAULT_DATABASE_PATH).toBe("./data/auth-clients.sqlite");
   });
 
-  it("says clearly when there is no database, and creates none", () => {
+  it("says clearly when there is no database, and creates none", async () => {
     const dir = mkdtempSync(join(tmpdir(), "audit-missing-"));
     try {
       const missing = join(dir, "nope.sqlite");
       let err = "";
-      const code = runAudit(
-        ["--format", "csv", "--db", missing],
-        {},
-        {
-          out: () => {},
-          err: (c) => {
-            err += c;
-          },
+      const io = {
+        out: () => {},
+        err: (c: string) => {
+          err += c;
         },
-      );
+      };
+      const code = await runAudit(["--format", "csv", "--db", missing], {}, io);
       expect(code).toBe(1);
       expect(err).toContain("no database at");
       expect(existsSync(missing)).toBe(false);
@@ -285,19 +187,10 @@ describe("audit command line", () => {
       const notOurs = join(dir, "other.sqlite");
       writeFileSync(notOurs, "");
       err = "";
-      expect(
-        runAudit(
-          ["--format", "csv", "--db", notOurs],
-          {},
-          {
-            out: () => {},
-            err: (c) => {
-              err += c;
-            },
-          },
-        ),
-      ).toBe(1);
+      expect(await runAudit(["--format", "csv", "--db", notOurs], {}, io)).toBe(1);
       expect(err).toContain("is this the bot's database?");
+      // Read-only: the file is left as it was (no migrations, no tables).
+      expect(readFileSync(notOurs)).toHaveLength(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -307,48 +200,17 @@ describe("audit command line", () => {
 describe("audit as a process (npm run audit)", () => {
   let dir: string;
   let file: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "audit-process-"));
     file = join(dir, "bot.sqlite");
-    const database = openDatabase(file);
-    const repo = new RequestRepository(database.db);
-    repo.record(
-      {
-        form: form('Quoted, "name"', "Because.\nReally."),
-        requesterId: "U0REQUEST",
-        originChannelId: undefined,
-        submissionKey: "VP1",
-      },
-      DAY,
-      undefined,
-    );
-    database.close();
+    const database = openSqlite(file);
+    await recordRequest(database.stores.requests, 'Quoted, "name"', "Because.\nReally.", "VP1", DAY, Date.now());
+    await database.close();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function run(args: string[], env: Record<string, string> = {}) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/audit.ts", ...args], {
-        cwd: ROOT,
-        // No .env of the checkout leaks in: DATABASE_PATH comes from here or from --db.
-        env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (c: string) => {
-        stdout += c;
-      });
-      child.stderr.setEncoding("utf8").on("data", (c: string) => {
-        stderr += c;
-      });
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-
   it("writes the export to stdout and exits 0; bad flags go to stderr with exit 2", async () => {
-    const csv = await run(["--format", "csv"], { DATABASE_PATH: file });
+    const csv = await runAuditProcess(["--format", "csv"], { DATABASE_PATH: file, HOME: dir });
     expect(csv.stderr).toBe("");
     expect(csv.code).toBe(0);
     const rows = parseCsv(csv.stdout);
@@ -356,11 +218,11 @@ describe("audit as a process (npm run audit)", () => {
     expect(rows).toHaveLength(2);
     expect(rows[1]?.[CSV_COLUMNS.indexOf("name")]).toBe('Quoted, "name"');
 
-    const json = await run(["--format", "json", "--db", file, "--since", "2000-01-01"]);
+    const json = await runAuditProcess(["--format", "json", "--db", file, "--since", "2000-01-01"], { HOME: dir });
     expect(json.code).toBe(0);
     expect((JSON.parse(json.stdout) as { requests: unknown[] }).requests).toHaveLength(1);
 
-    const bad = await run(["--format", "yaml", "--db", file]);
+    const bad = await runAuditProcess(["--format", "yaml", "--db", file], { HOME: dir });
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe("");
     expect(bad.stderr).toContain('--format must be csv or json, not "yaml"');

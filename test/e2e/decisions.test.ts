@@ -25,7 +25,7 @@ describe("requests from Slack", () => {
     const submission = await h.post(payloadBody({ type: "view_submission" }), { signature: "v0=deadbeef" });
     expect(submission.status).toBe(401);
     expect(h.slack.callsOf("views.open")).toHaveLength(0);
-    expect(h.service.repository.countByRequester(REQUESTER.id)).toBe(0);
+    expect(await h.store.reads.countByRequester(REQUESTER.id)).toBe(0);
     // the same body, correctly signed, is served
     const good = await h.post(body);
     expect(good.status).toBe(200);
@@ -65,9 +65,9 @@ describe("who may decide", () => {
     await h.click(OUTSIDER, "deny_request", id, ts);
     await h.slack.waitFor(() => h.ephemeralsTo(OUTSIDER)[1]);
     expect(h.slack.callsOf("views.open")).toHaveLength(0);
-    expect(h.service.repository.get(id)?.status).toBe("pending");
+    expect((await h.request(id))?.status).toBe("pending");
     expect(h.identity.callsTo("POST clients")).toHaveLength(0);
-    expect(h.service.repository.auditOf(id)).toHaveLength(1);
+    expect(await h.store.reads.auditOf(id)).toHaveLength(1);
   });
 
   it("refuses self-approval by an approver who asked, unless ALLOW_SELF_APPROVAL=true", async () => {
@@ -76,7 +76,7 @@ describe("who may decide", () => {
     await h.click(APPROVER, "approve_request", id, ts);
     const note = await h.slack.waitFor(() => h.ephemeralsTo(APPROVER)[0]);
     expect(String(note.args.text)).toMatch(/another approver/i);
-    expect(h.service.repository.get(id)?.status).toBe("pending");
+    expect((await h.request(id))?.status).toBe("pending");
     await h.stop();
 
     h = await Harness.start({ env: { ALLOW_SELF_APPROVAL: "true" } });
@@ -91,7 +91,7 @@ describe("who may decide", () => {
     const { id, ts } = await h.submitValid();
     await h.click(APPROVER, "approve_request", id, ts);
     await h.slack.waitFor(() => h.ephemeralsTo(APPROVER)[0]);
-    expect(h.service.repository.get(id)?.status).toBe("pending");
+    expect((await h.request(id))?.status).toBe("pending");
     await h.click(APPROVER_2, "approve_request", id, ts);
     await h.waitForStatus(id, "created");
     expect(h.slack.callsOf("usergroups.users.list")[0]?.args.usergroup).toBe("S0APPROVERS");
@@ -125,7 +125,7 @@ describe("deciding", () => {
 
     const empty = await h.submitDenyReason(APPROVER, id, "  ");
     expect(empty.json).toMatchObject({ response_action: "errors", errors: { reason: expect.any(String) } });
-    expect(h.service.repository.get(id)?.status).toBe("pending");
+    expect((await h.request(id))?.status).toBe("pending");
 
     const denied = await h.submitDenyReason(APPROVER, id, "Use the shared staging client instead.");
     expect(denied.status).toBe(200);
@@ -144,7 +144,7 @@ describe("deciding", () => {
     await h.click(APPROVER_2, "approve_request", id, ts);
     const late = await h.slack.waitFor(() => h.ephemeralsTo(APPROVER_2)[0]);
     expect(String(late.args.text)).toMatch(/already denied/i);
-    expect(h.service.repository.get(id)?.status).toBe("denied");
+    expect((await h.request(id))?.status).toBe("denied");
   });
 
   it("reports an Identity API 400 with its Error, Reason, Resolution and OperationId", async () => {

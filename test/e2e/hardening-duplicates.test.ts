@@ -79,7 +79,7 @@ describe("the same request delivered twice by Slack", () => {
     expect([first.status, first.text, again.status, again.text]).toEqual([200, "", 200, ""]);
     await x.slack.waitFor(() => approvalPosts(x).length === 1, WAIT, "the approval post");
     await x.slack.waitFor(() => x.dmsTo(REQUESTER).length === 1, WAIT, "the requester's DM");
-    expect(x.service.repository.countByRequester(REQUESTER.id)).toBe(1);
+    expect(await x.store.reads.countByRequester(REQUESTER.id)).toBe(1);
     // A later sweep finds nothing left to post either.
     await x.service.resume({ atStart: false });
     expect(approvalPosts(x)).toHaveLength(1);
@@ -97,7 +97,7 @@ describe("the same request delivered twice by Slack", () => {
     ]);
     await x.slack.waitFor(() => approvalPosts(x).length === 1, WAIT, "the approval post");
     await x.slack.waitFor(() => x.dmsTo(REQUESTER).length === 1, WAIT, "the requester's DM");
-    expect(x.service.repository.countByRequester(REQUESTER.id)).toBe(1);
+    expect(await x.store.reads.countByRequester(REQUESTER.id)).toBe(1);
     expect(lines(x).filter((l) => l.event === "transition" && l.to === "pending")).toHaveLength(1);
   });
 
@@ -108,7 +108,7 @@ describe("the same request delivered twice by Slack", () => {
     const again = await x.post(body, { headers: RETRY });
     expect(again.status).toBe(200);
     expect(again.text).toBe("");
-    expect(x.service.repository.countByRequester(REQUESTER.id)).toBe(1);
+    expect(await x.store.reads.countByRequester(REQUESTER.id)).toBe(1);
   });
 
   it("an Approve click delivered twice, and a second approver clicking at once, create one client", async () => {
@@ -125,7 +125,7 @@ describe("the same request delivered twice by Slack", () => {
     const created = await x.waitForStatus(id, "created", WAIT);
     expect(x.identity.callsTo("POST clients")).toHaveLength(1);
     expect(x.identity.clients.size).toBe(1);
-    expect(x.service.repository.auditOf(id).filter((e) => e.toStatus === "approved")).toHaveLength(1);
+    expect((await x.store.reads.auditOf(id)).filter((e) => e.toStatus === "approved")).toHaveLength(1);
     // Whoever lost the race is told so, once; the repeated delivery gets no answer of its own.
     const loser = created.decidedBy === APPROVER.id ? APPROVER_2 : APPROVER;
     await x.slack.waitFor(() => x.ephemeralsTo(loser).length === 1, WAIT, "the loser's note");
@@ -183,8 +183,8 @@ describe("the same envelope redelivered over Socket Mode", () => {
     });
     const acks = await deliverTwice("interactive", submission);
     for (const ack of acks) expect(ack.payload ?? {}).toEqual({});
-    const request = await x.slack.waitFor(() => {
-      const r = x.service.repository.listByRequester(REQUESTER.id, 1)[0];
+    const request = await x.slack.waitFor(async () => {
+      const r = await x.latestRequestOf(REQUESTER);
       return r?.approvalMessageTs ? r : undefined;
     }, WAIT);
 
@@ -193,7 +193,7 @@ describe("the same envelope redelivered over Socket Mode", () => {
     await x.waitForStatus(request.id, "created", WAIT);
 
     expect(x.slack.callsOf("views.open")).toHaveLength(1);
-    expect(x.service.repository.countByRequester(REQUESTER.id)).toBe(1);
+    expect(await x.store.reads.countByRequester(REQUESTER.id)).toBe(1);
     expect(approvalPostsOf(x)).toHaveLength(1);
     expect(x.identity.callsTo("POST clients")).toHaveLength(1);
     expect(x.ephemeralsTo(APPROVER)).toEqual([]);

@@ -1,10 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APPROVAL_CHANNEL, type Harness, REQUESTER, VALID_FORM } from "../../devkit/harness.ts";
-import { slackRetryPolicy } from "../../src/app.ts";
-import { openDatabase } from "../../src/db/connection.ts";
+import {
+  APPROVAL_CHANNEL,
+  type Harness,
+  REQUESTER,
+  TEST_POSTGRES_SERVER_ENV,
+  VALID_FORM,
+} from "../../devkit/harness.ts";
+import type { Database } from "../../src/db/database.ts";
+import { openPostgres } from "../../src/db/postgres/open.ts";
+import { openSqlite } from "../../src/db/sqlite/open.ts";
 import { validateRequestForm } from "../../src/requests/form.ts";
-import { type Request, RequestRepository } from "../../src/requests/repository.ts";
+import type { Request } from "../../src/requests/request.ts";
+import { slackRetryPolicy } from "../../src/slack/boltApp.ts";
 import { harnessPerTest } from "../support/harnessPerTest.ts";
+import { type FreshDatabase, freshPostgresDatabase } from "../support/postgres.ts";
 
 const WAIT = 10_000;
 const WAITING_FOR_APPROVAL = /is waiting for approval/;
@@ -24,7 +33,7 @@ describe("Slack Web API failures", () => {
     const answer = await x.submitForm(REQUESTER, VALID_FORM);
     expect(answer.status).toBe(200);
     expect(answer.text).toBe("");
-    return x.slack.waitFor(() => x.service.repository.listByRequester(REQUESTER.id, 1)[0], WAIT, "a recorded request");
+    return x.slack.waitFor(() => x.latestRequestOf(REQUESTER), WAIT, "a recorded request");
   }
 
   it("keeps the production retries bounded", () => {
@@ -39,7 +48,7 @@ describe("Slack Web API failures", () => {
 
     const request = await submitAndRecord(x);
     const posted = await x.slack.waitFor(
-      () => x.service.repository.get(request.id)?.approvalMessageTs,
+      async () => (await x.request(request.id))?.approvalMessageTs ?? undefined,
       WAIT,
       "the approval message",
     );
@@ -67,12 +76,16 @@ describe("Slack Web API failures", () => {
       expect(JSON.stringify(notice?.args.blocks)).toContain(`<#${APPROVAL_CHANNEL}>`);
 
       // The sweep tries again with backoff; the fourth post goes through.
-      await x.slack.waitFor(() => x.service.repository.get(request.id)?.approvalMessageTs, WAIT, "the late post");
+      await x.slack.waitFor(
+        async () => (await x.request(request.id))?.approvalMessageTs ?? undefined,
+        WAIT,
+        "the late post",
+      );
       await x.slack.waitFor(() => dmsMatching(x, WAITING_FOR_APPROVAL).length > 0, WAIT, "the 'now posted' DM");
       expect(approvalPosts(x)).toHaveLength(4);
       expect(dmsMatching(x, NOT_REACHED)).toHaveLength(1);
       expect(dmsMatching(x, WAITING_FOR_APPROVAL)).toHaveLength(1);
-      expect(x.service.repository.approvalPostRetryOf(request.id)?.attempts).toBe(3);
+      expect((await x.store.approvalPosts.retryOf(request.id))?.attempts).toBe(3);
       expect(logEvents(x, "approval_post_failed").map((l) => [l.request, l.attempt, l.error])).toEqual([
         [request.id, 1, `An API error occurred: ${error}`],
         [request.id, 2, `An API error occurred: ${error}`],
@@ -81,7 +94,7 @@ describe("Slack Web API failures", () => {
       expect(logEvents(x, "approval_posted_late")).toEqual([
         expect.objectContaining({ request: request.id, failedAttempts: 3 }),
       ]);
-      expect(x.service.repository.get(request.id)?.status).toBe("pending");
+      expect((await x.request(request.id))?.status).toBe("pending");
     },
   );
 
@@ -95,15 +108,19 @@ describe("Slack Web API failures", () => {
     for (let i = 0; i < 5; i++) await x.service.resume({ atStart: false });
     expect(approvalPosts(x)).toHaveLength(1);
     expect(dmsMatching(x, NOT_REACHED)).toHaveLength(1);
-    expect(x.service.repository.get(request.id)?.approvalMessageTs).toBeNull();
-    const retry = x.service.repository.approvalPostRetryOf(request.id);
+    expect((await x.request(request.id))?.approvalMessageTs).toBeNull();
+    const retry = await x.store.approvalPosts.retryOf(request.id);
     expect(retry?.attempts).toBe(1);
     expect(retry?.lastError).toMatch(/not_in_channel/);
     expect(retry?.nextAttemptAt).toBeGreaterThan(Date.now() + 30_000);
 
     // A restart (the channel fixed meanwhile) posts it at once, and the requester hears once.
     await x.restart();
-    await x.slack.waitFor(() => x.service.repository.get(request.id)?.approvalMessageTs, WAIT, "the post at start");
+    await x.slack.waitFor(
+      async () => (await x.request(request.id))?.approvalMessageTs ?? undefined,
+      WAIT,
+      "the post at start",
+    );
     await x.slack.waitFor(() => dmsMatching(x, WAITING_FOR_APPROVAL).length === 1, WAIT, "the 'now posted' DM");
     expect(approvalPosts(x)).toHaveLength(2);
     expect(dmsMatching(x, NOT_REACHED)).toHaveLength(1);
@@ -118,7 +135,7 @@ describe("Slack Web API failures", () => {
     const second = await x.submitValid(REQUESTER, { ...VALID_FORM, name: "Second app" });
     expect(second.id).not.toBe(first.id);
     await x.slack.waitFor(
-      () => x.service.repository.get(first.id)?.approvalMessageTs,
+      async () => (await x.request(first.id))?.approvalMessageTs ?? undefined,
       WAIT,
       "the first request's post",
     );
@@ -132,7 +149,11 @@ describe("Slack Web API failures", () => {
     const request = await submitAndRecord(x);
     await x.slack.waitFor(() => dmsMatching(x, NOT_REACHED).length === 1, WAIT, "the 'not reached' DM");
     expect(logEvents(x, "approval_post_failed")[0]?.error).toMatch(/timeout|aborted/i);
-    await x.slack.waitFor(() => x.service.repository.get(request.id)?.approvalMessageTs, WAIT, "the late post");
+    await x.slack.waitFor(
+      async () => (await x.request(request.id))?.approvalMessageTs ?? undefined,
+      WAIT,
+      "the late post",
+    );
     await x.slack.waitFor(() => dmsMatching(x, WAITING_FOR_APPROVAL).length === 1, WAIT, "the 'now posted' DM");
   });
 
@@ -143,7 +164,7 @@ describe("Slack Web API failures", () => {
     const note = await x.slack.waitFor(() => x.ephemeralsTo(REQUESTER)[0], WAIT, "the ephemeral note");
     expect(note.args.channel).toBe("C0ORIGIN");
     expect(String(note.args.text)).toMatch(WAITING_FOR_APPROVAL);
-    expect(x.service.repository.get(id)?.status).toBe("pending");
+    expect((await x.request(id))?.status).toBe("pending");
   });
 
   it("a requester who cannot be reached at all changes nothing for the request", async () => {
@@ -153,7 +174,7 @@ describe("Slack Web API failures", () => {
     const { id } = await x.submitValid();
     await x.slack.waitFor(() => logEvents(x, "notify_failed").length > 0, WAIT, "the notify_failed line");
     expect(logEvents(x, "notify_failed")[0]).toMatchObject({ request: id, what: "tell requester" });
-    expect(x.service.repository.get(id)?.approvalMessageTs).toBeTruthy();
+    expect((await x.request(id))?.approvalMessageTs).toBeTruthy();
     expect(approvalPosts(x)).toHaveLength(1);
   });
 });
@@ -161,75 +182,96 @@ describe("Slack Web API failures", () => {
 describe("approval posts waiting in the database", () => {
   const T0 = 1_000_000;
   let now = T0;
-  let database: ReturnType<typeof openDatabase>;
-  let repo: RequestRepository;
-  beforeEach(() => {
+  let database: Database;
+  let postgres: FreshDatabase | undefined;
+  beforeEach(async () => {
     now = T0;
-    database = openDatabase(":memory:");
-    repo = new RequestRepository(database.db, () => now);
+    const clock = { now: () => now };
+    // The database the run's project uses: a PostgreSQL database of its own, or SQLite in memory.
+    if (process.env[TEST_POSTGRES_SERVER_ENV]) {
+      postgres = await freshPostgresDatabase("queue");
+      database = await openPostgres(
+        { kind: "postgres", url: postgres.url, poolMax: 2, connectTimeoutMs: 5_000, statementTimeoutMs: 15_000 },
+        clock,
+      );
+    } else {
+      database = openSqlite(":memory:", clock);
+    }
   });
-  afterEach(() => database.close());
+  afterEach(async () => {
+    await database.close();
+    await postgres?.drop();
+    postgres = undefined;
+  });
+  const queue = () => database.stores.approvalPosts;
 
   let seq = 0;
-  function record(): Request {
+  async function record(): Promise<Request> {
     const form = validateRequestForm(
       { name: "App", redirectUris: "https://a.example.com/cb", justification: "Needed for a test." },
       ["default"],
     );
     if (!form.ok) throw new Error("bad form");
-    return repo.record(
-      { form: form.value, requesterId: "U0REPO", originChannelId: undefined, submissionKey: `VREPO${++seq}` },
-      3_600_000,
-      undefined,
-    ).request;
+    const recorded = await database.stores.requests.record({
+      form: form.value,
+      requesterId: "U0REPO",
+      originChannelId: undefined,
+      submissionKey: `VREPO${++seq}`,
+      expiresAt: now + 3_600_000,
+      nextReminderAt: null,
+      maxPending: 100,
+    });
+    if (recorded.kind !== "recorded") throw new Error(`not recorded: ${recorded.kind}`);
+    return recorded.request;
   }
-  const unposted = (untriedBefore: number) => repo.listUnposted(now, untriedBefore).map((r) => r.id);
+  const unposted = async (untriedBefore: number) =>
+    (await queue().listUnposted(now, untriedBefore, 50)).map((r) => r.id);
   const double = (n: number) => 1000 * 2 ** (n - 1);
 
-  it("leaves a just-recorded request to its own announcement, and lists it once it is older than that", () => {
+  it("leaves a just-recorded request to its own announcement, and lists it once it is older than that", async () => {
     now = T0;
-    const r = record();
-    expect(unposted(T0)).not.toContain(r.id);
-    expect(unposted(T0 + 1)).toContain(r.id);
+    const r = await record();
+    expect(await unposted(T0)).not.toContain(r.id);
+    expect(await unposted(T0 + 1)).toContain(r.id);
   });
 
-  it("backs off after each failure, lists a request only when due, and lets one caller claim it", () => {
+  it("backs off after each failure, lists a request only when due, and lets one caller claim it", async () => {
     now = T0;
-    const r = record();
-    expect(repo.deferApprovalPost(r.id, now, "not_in_channel", double)).toMatchObject({
+    const r = await record();
+    expect(await queue().defer(r.id, now, "not_in_channel", double)).toMatchObject({
       attempts: 1,
       nextAttemptAt: T0 + 1000,
     });
-    expect(unposted(0)).not.toContain(r.id);
+    expect(await unposted(0)).not.toContain(r.id);
     now = T0 + 1000;
-    expect(unposted(0)).toContain(r.id);
-    expect(repo.claimApprovalPost(r.id, now, now + 60_000)).toBe(true);
-    expect(repo.claimApprovalPost(r.id, now, now + 60_000)).toBe(false);
-    expect(unposted(0)).not.toContain(r.id);
-    expect(repo.deferApprovalPost(r.id, now, "not_in_channel", double)).toMatchObject({
+    expect(await unposted(0)).toContain(r.id);
+    expect(await queue().claim(r.id, now, now + 60_000)).toBe(true);
+    expect(await queue().claim(r.id, now, now + 60_000)).toBe(false);
+    expect(await unposted(0)).not.toContain(r.id);
+    expect(await queue().defer(r.id, now, "not_in_channel", double)).toMatchObject({
       attempts: 2,
       nextAttemptAt: now + 2000,
     });
   });
 
-  it("marks the requester told exactly once", () => {
-    const r = record();
-    repo.deferApprovalPost(r.id, now, "is_archived", double);
-    expect(repo.claimUnpostedNotice(r.id, now)).toBe(true);
-    expect(repo.claimUnpostedNotice(r.id, now)).toBe(false);
+  it("marks the requester told exactly once", async () => {
+    const r = await record();
+    await queue().defer(r.id, now, "is_archived", double);
+    expect(await queue().claimUnpostedNotice(r.id, now)).toBe(true);
+    expect(await queue().claimUnpostedNotice(r.id, now)).toBe(false);
   });
 
-  it("ends the backoff of requests still waiting, and of those only", () => {
+  it("ends the backoff of requests still waiting, and of those only", async () => {
     now = T0;
-    const waiting = record();
-    const posted = record();
-    repo.deferApprovalPost(waiting.id, now, "channel_not_found", double);
-    repo.deferApprovalPost(posted.id, now, "channel_not_found", double);
-    repo.setApprovalMessage(posted.id, "C0APPROVALS", "1.0001");
-    expect(repo.makeApprovalPostsDue(now)).toBe(1);
-    expect(repo.approvalPostRetryOf(waiting.id)?.nextAttemptAt).toBe(now);
-    expect(repo.approvalPostRetryOf(posted.id)?.nextAttemptAt).toBe(T0 + 1000);
-    expect(unposted(0)).toContain(waiting.id);
-    expect(unposted(0)).not.toContain(posted.id);
+    const waiting = await record();
+    const posted = await record();
+    await queue().defer(waiting.id, now, "channel_not_found", double);
+    await queue().defer(posted.id, now, "channel_not_found", double);
+    await database.stores.requests.setApprovalMessage(posted.id, { channelId: "C0APPROVALS", ts: "1.0001" });
+    expect(await queue().makeDue(now)).toBe(1);
+    expect((await queue().retryOf(waiting.id))?.nextAttemptAt).toBe(now);
+    expect((await queue().retryOf(posted.id))?.nextAttemptAt).toBe(T0 + 1000);
+    expect(await unposted(0)).toContain(waiting.id);
+    expect(await unposted(0)).not.toContain(posted.id);
   });
 });

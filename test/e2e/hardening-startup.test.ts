@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { WebClient } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../devkit/childApp.ts";
 import { APPROVAL_CHANNEL, BOT_TOKEN, Harness } from "../../devkit/harness.ts";
@@ -20,8 +19,9 @@ describe("start-up checks of the Slack side", () => {
   let lines: Record<string, unknown>[];
   const log = () =>
     createLogger({ level: "debug", redactor: new Redactor([BOT_TOKEN]), write: (l) => lines.push(JSON.parse(l)) });
-  const client = () =>
-    new WebClient(BOT_TOKEN, { slackApiUrl: `${slack.url}/api/`, retryConfig: { retries: 0 }, logger: log() });
+  /** The checks as the app runs them, without retries (their own Web API client logs through `log`). */
+  const check = () =>
+    runStartupChecks(config, { slackApiUrl: `${slack.url}/api/`, retryConfig: { retries: 0 } }, log());
   const warnings = () => lines.filter((l) => l.event === "approval_channel_unusable");
 
   beforeEach(async () => {
@@ -47,7 +47,7 @@ describe("start-up checks of the Slack side", () => {
   });
 
   it("passes quietly, and returns the bot's identity, when the token works and the bot is in the channel", async () => {
-    const identity = await runStartupChecks(client(), config, log());
+    const identity = await check();
     expect(identity).toEqual({ botId: "B0TEST", botUserId: "UBOT" });
     expect(warnings()).toEqual([]);
     expect(slack.callsOf("conversations.info")[0]?.args.channel).toBe(APPROVAL_CHANNEL);
@@ -57,7 +57,7 @@ describe("start-up checks of the Slack side", () => {
     "stops the start when Slack refuses the token (%s), naming SLACK_BOT_TOKEN and where to copy it",
     async (code) => {
       slack.fail("auth.test", code);
-      const error = await runStartupChecks(client(), config, log()).catch((e: unknown) => e);
+      const error = await check().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StartupError);
       expect((error as Error).message).toMatch(
         new RegExp(`SLACK_BOT_TOKEN \\(${code}\\).*Bot User OAuth Token.*OAuth & Permissions`),
@@ -68,7 +68,7 @@ describe("start-up checks of the Slack side", () => {
 
   it("stops the start when Slack cannot be reached at all, naming SLACK_API_URL", async () => {
     await slack.stop();
-    const error = await runStartupChecks(client(), config, log()).catch((e: unknown) => e);
+    const error = await check().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StartupError);
     expect((error as Error).message).toMatch(/could not be reached.*SLACK_API_URL/);
   });
@@ -84,18 +84,18 @@ describe("start-up checks of the Slack side", () => {
   ];
   it.each(channelCases)("warns, naming the fix, when the channel is %s", async (_what, info, problem, fix) => {
     slack.channelInfo = { is_archived: false, is_private: false, ...info };
-    await runStartupChecks(client(), config, log());
+    await check();
     expect(warnings()).toEqual([expect.objectContaining({ level: "warn", channel: APPROVAL_CHANNEL, problem })]);
     expect(String(warnings()[0]?.fix)).toMatch(fix);
   });
 
   it("warns about a public channel the bot is not in only without chat:write.public", async () => {
     slack.channelInfo = { is_archived: false, is_private: false, is_member: false };
-    await runStartupChecks(client(), config, log());
+    await check();
     expect(warnings()).toEqual([]);
 
     slack.scopes = "commands,chat:write,channels:read,groups:read";
-    await runStartupChecks(client(), config, log());
+    await check();
     expect(warnings()).toHaveLength(1);
     expect(String(warnings()[0]?.fix)).toMatch(/invite it there.*or add the chat:write.public scope/);
   });
@@ -106,7 +106,7 @@ describe("start-up checks of the Slack side", () => {
     ["internal_error", /Could not check the approval channel C0APPROVALS \(internal_error\)/],
   ])("warns, naming the fix, when conversations.info answers %s", async (code, fix) => {
     slack.fail("conversations.info", code);
-    await expect(runStartupChecks(client(), config, log())).resolves.toBeDefined();
+    await expect(check()).resolves.toBeDefined();
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]).toMatchObject({ problem: code });
     expect(String(warnings()[0]?.fix)).toMatch(fix);
@@ -136,7 +136,7 @@ describe("start-up of the app with a broken Slack side", () => {
       },
     );
     expect(answer.status).toBe(200);
-    expect(h.service.repository.countByRequester("U0WARNED")).toBe(1);
+    expect(await h.store.reads.countByRequester("U0WARNED")).toBe(1);
   });
 
   it("does not call auth.test twice at start (Bolt is given the bot's identity)", async () => {

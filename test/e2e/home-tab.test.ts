@@ -25,8 +25,8 @@ const form = (name: string): RequestForm => ({
 
 let keys = 0;
 /** Records a request straight through the domain (no approval post): for history the Home tab lists. */
-function seed(h: Harness, who: Person, name: string) {
-  const result = h.service.submit(form(name), who.id, undefined, `VSEED${++keys}`);
+async function seed(h: Harness, who: Person, name: string) {
+  const result = await h.service.submit(form(name), who.id, undefined, `VSEED${++keys}`);
   if (result.kind !== "recorded") throw new Error(`not recorded: ${result.kind}`);
   return result.request;
 }
@@ -51,7 +51,7 @@ describe("App Home", () => {
   });
 
   it("shows a requester their requests, newest first, with the client Id once created, and no approver section", async () => {
-    const older = seed(h, REQUESTER, "Older client");
+    const older = await seed(h, REQUESTER, "Older client");
     const { id } = await h.submitValid();
     await h.click(APPROVER, "approve_request", id);
     const created = await h.waitForStatus(id, "created", WAIT_MS);
@@ -69,7 +69,8 @@ describe("App Home", () => {
   });
 
   it("pages through many requests with Next page / Previous page", async () => {
-    const ids = Array.from({ length: 23 }, (_, i) => seed(h, REQUESTER, `Client ${i + 1}`).id);
+    const ids: number[] = [];
+    for (let i = 0; i < 23; i++) ids.push((await seed(h, REQUESTER, `Client ${i + 1}`)).id);
     const newestFirst = [...ids].reverse();
     await openHome(h, REQUESTER);
     const first = await waitForHome(h, REQUESTER);
@@ -107,7 +108,7 @@ describe("App Home", () => {
 
   it("shows approvers what waits for them, with working Approve buttons, and refreshes after the decision", async () => {
     const { id, ts } = await h.submitValid();
-    const own = seed(h, APPROVER, "Approver's own client");
+    const own = await seed(h, APPROVER, "Approver's own client");
     await openHome(h, APPROVER);
     const home = await waitForHome(h, APPROVER);
     expect(home.text).toContain("Waiting for you (1)");
@@ -149,7 +150,7 @@ describe("App Home", () => {
     await clickInHome(h, OUTSIDER, "approve_request", String(other.id));
     const outsider = await waitForHome(h, OUTSIDER, (x) => x.text.includes("Only the designated approvers"));
     expect(outsider.text).not.toContain("Waiting for you");
-    expect(h.service.repository.get(other.id)?.status).toBe("pending");
+    expect((await h.request(other.id))?.status).toBe("pending");
     expect(h.slack.callsOf("chat.postEphemeral")).toHaveLength(0);
     expect(h.slack.responses).toHaveLength(0);
   });
@@ -186,7 +187,7 @@ describe("App Home", () => {
     const after = await waitForHome(h, REQUESTER, (x) => x.text.includes("cancelled"), count);
     expect(buttonValues(after.blocks, "cancel_request")).toEqual([]);
     // The DM with the Cancel button says it's cancelled now, as when cancelled from there.
-    const card = h.service.repository.requesterMessageOf(second.id);
+    const card = await h.store.requests.requesterMessageOf(second.id);
     expect(card).toBeDefined();
     const edit = await h.slack.waitFor(
       () => updatesOf(h, card?.channelId ?? "", card?.ts ?? "")[0],

@@ -18,7 +18,7 @@ describe("Identity API: concurrent Approve clicks", () => {
   it("20 Approve clicks on one request arriving at once make exactly one POST", async () => {
     h = await Harness.start({ env: { APPROVER_USER_IDS: APPROVERS.map((a) => a.id).join(",") } });
     const { id, ts } = await h.submitValid();
-    const guid = h.service.repository.get(id)?.clientGuid ?? "";
+    const guid = (await h.request(id))?.clientGuid ?? "";
     // Slow the POST so that late clicks land while the creation is under way, not only after it.
     h.identity.inject({ route: "POST clients", delayMs: 300 });
 
@@ -41,7 +41,7 @@ describe("Identity API: concurrent Approve clicks", () => {
     expect(h.identity.callsTo("token")).toHaveLength(1);
     expect(created.createdClientId).toBe(guid);
 
-    const audit = h.service.repository.auditOf(id);
+    const audit = await h.store.reads.auditOf(id);
     const approvals = audit.filter((a) => a.toStatus === "approved");
     expect(approvals).toHaveLength(1);
     expect(audit.filter((a) => a.toStatus === "creating")).toHaveLength(1);

@@ -28,7 +28,7 @@ describe("Identity API failures: failed requests, their message, and Retry", () 
   /** Submits and approves a request, then waits until it is `failed`. */
   async function approveUntilFailed() {
     const { id, ts } = await h.submitValid();
-    const guid = h.service.repository.get(id)?.clientGuid ?? "";
+    const guid = (await h.request(id))?.clientGuid ?? "";
     await h.click(APPROVER, "approve_request", id, ts);
     const failed = await h.waitForStatus(id, "failed", WAIT_MS);
     return { id, ts, guid, failed };
@@ -108,7 +108,7 @@ describe("Identity API failures: failed requests, their message, and Retry", () 
       "an ephemeral to the requester",
     );
     expect(String(toRequester?.args.text)).toContain("yourself");
-    expect(h.service.repository.get(id)?.status).toBe("failed");
+    expect((await h.request(id))?.status).toBe("failed");
     expect(h.identity.callsTo("POST clients")).toHaveLength(postsBefore);
 
     await h.click(APPROVER_2, "retry_request", id, ts);
@@ -124,7 +124,7 @@ describe("Identity API failures: failed requests, their message, and Retry", () 
     const final = await waitForApprovalUpdate(h, ts, (t) => t.includes(guid), "the created client");
     expect(actionIdsOf(final.args)).toEqual([]);
     expect(h.ephemeralsTo(APPROVER_2)).toHaveLength(0);
-    const audit = h.service.repository.auditOf(id);
+    const audit = await h.store.reads.auditOf(id);
     expect(audit.map((a) => `${a.fromStatus}>${a.toStatus}`)).toEqual([
       "null>pending",
       "pending>approved",
@@ -179,7 +179,7 @@ describe("Identity API failures: failed requests, their message, and Retry", () 
     expect(String(refused[0]?.args.text)).toContain("Nothing was changed");
     expect(h.identity.callsTo("POST clients")).toHaveLength(2);
     expect(threadReplies(h, ts).filter((c) => textOf(c.args).includes("Retrying"))).toHaveLength(1);
-    expect(h.service.repository.auditOf(id).filter((a) => a.toStatus === "creating")).toHaveLength(2);
+    expect((await h.store.reads.auditOf(id)).filter((a) => a.toStatus === "creating")).toHaveLength(2);
   });
 
   it("a 403 fails at once and tells approvers about the Tenant Administrator role", async () => {

@@ -12,7 +12,7 @@ describe("Identity API: creation never duplicates and never loses a request", ()
   /** Submits, approves and waits for `created`; returns the request as stored. */
   async function approveAndCreate(requester: Person = REQUESTER) {
     const { id, ts } = await h.submitValid(requester);
-    const guid = h.service.repository.get(id)?.clientGuid ?? "";
+    const guid = (await h.request(id))?.clientGuid ?? "";
     expect((await h.click(APPROVER, "approve_request", id, ts)).status).toBe(200);
     const created = await h.waitForStatus(id, "created", WAIT_MS);
     return { id, ts, guid, created };
@@ -40,7 +40,7 @@ describe("Identity API: creation never duplicates and never loses a request", ()
       WAIT_MS,
       "thread reply with the Id",
     );
-    const audit = h.service.repository.auditOf(id).map((a) => [a.fromStatus, a.toStatus, a.detail]);
+    const audit = (await h.store.reads.auditOf(id)).map((a) => [a.fromStatus, a.toStatus, a.detail]);
     expect(audit.map(([from, to]) => `${from}>${to}`)).toEqual([
       "null>pending",
       "pending>approved",
@@ -85,7 +85,7 @@ describe("Identity API: creation never duplicates and never loses a request", ()
   it("the Id found on a 409 is recorded even when the stand-in already holds that client", async () => {
     h = await Harness.start();
     const { id, ts } = await h.submitValid();
-    const guid = h.service.repository.get(id)?.clientGuid ?? "";
+    const guid = (await h.request(id))?.clientGuid ?? "";
     h.identity.clients.set(guid.toLowerCase(), { Id: guid, Name: VALID_FORM.name ?? "" });
 
     await h.click(APPROVER, "approve_request", id, ts);

@@ -1,66 +1,90 @@
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChildApp } from "../../devkit/childApp.ts";
 import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../../devkit/harness.ts";
 import { OCS_CLIENT_SECRET } from "../../devkit/identityStandIn.ts";
 import { SIGNING_SECRET } from "../../devkit/slackRequests.ts";
-import { dmsContaining, WAIT_MS, waitForClientIdDm } from "./identity-support.ts";
-
-interface Row {
-  status: string;
-  created_client_id: string | null;
-  client_guid: string;
-}
-
-/** Reads one request straight from the SQLite file (another process may own it). */
-function readRow(path: string, id: number): Row | undefined {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma("busy_timeout = 5000");
-    return db.prepare("select status, created_client_id, client_guid from requests where id = ?").get(id) as
-      | Row
-      | undefined;
-  } finally {
-    db.close();
-  }
-}
-
-/** Changes a request the way a crash between two steps would have left it. */
-function setRow(path: string, id: number, status: string, updatedAt: number): void {
-  const db = new Database(path, { fileMustExist: true });
-  try {
-    db.pragma("busy_timeout = 5000");
-    db.prepare("update requests set status = ?, updated_at = ?, decided_by = ?, decided_at = ? where id = ?").run(
-      status,
-      updatedAt,
-      APPROVER.id,
-      updatedAt,
-      id,
-    );
-  } finally {
-    db.close();
-  }
-}
+import type { Database } from "../../src/db/database.ts";
+import type { Request } from "../../src/requests/request.ts";
+import { dmsContaining, openOwnConnection, WAIT_MS, waitForClientIdDm } from "./identity-support.ts";
 
 describe("Identity API: requests left unfinished are taken up again", () => {
   let h: Harness;
   let child: ChildApp | undefined;
+  /** The test's own connection to the database (see `own`), and the time it stamps on what it writes. */
+  let connection: Database | undefined;
+  let stamp: number | undefined;
   afterEach(async () => {
     if (child && child.process.exitCode === null && child.process.signalCode === null) await child.kill9();
     child = undefined;
+    await connection?.close();
+    connection = undefined;
+    stamp = undefined;
     await h?.stop();
   });
 
-  /** Polls the database file until request `id` has `status`. */
+  /** The database as the test sees it on a connection of its own (another process may own the app). */
+  async function own(): Promise<Database> {
+    connection ??= await openOwnConnection(h, () => stamp ?? Date.now());
+    return connection;
+  }
+
+  /** Reads one request on the test's own connection. */
+  const readRow = async (id: number): Promise<Request | undefined> => (await own()).stores.reads.get(id);
+
+  /** Polls the database until request `id` has `status`. */
   const waitForRowStatus = (id: number, status: string) =>
     h.slack.waitFor(
-      () => {
-        const row = readRow(h.databasePath, id);
+      async () => {
+        const row = await readRow(id);
         return row?.status === status ? row : undefined;
       },
       WAIT_MS,
       `request #${id} to be ${status} in the database`,
     );
+
+  /**
+   * Moves a pending request as an approval, and a claim of its creation by a process that then
+   * died, would have left it: `approved`, or `creating`, last written (its lease renewed) at `at`.
+   * The moves go through the store, so the audit trail is what such a run would have written.
+   */
+  async function leaveAs(id: number, status: "approved" | "creating", at: number): Promise<void> {
+    const { requests } = (await own()).stores;
+    try {
+      // Approved "in the future" first, so no sweep takes it up before it is left as asked.
+      stamp = status === "approved" ? at : Date.now() + 10 * 60_000;
+      const approved = await requests.transition({
+        id,
+        from: "pending",
+        to: "approved",
+        actor: APPROVER.id,
+        set: { decidedBy: APPROVER.id, decidedAt: stamp },
+      });
+      expect(approved?.status).toBe("approved");
+      if (status === "approved") return;
+      stamp = at;
+      const claimed = await requests.transition({
+        id,
+        from: "approved",
+        to: "creating",
+        actor: APPROVER.id,
+        detail: "calling the Identity API",
+      });
+      expect(claimed?.updatedAt).toBe(at);
+    } finally {
+      stamp = undefined;
+    }
+  }
+
+  /** Dates the lease of a creation under way back (or forward) to `at`, as if its process had stopped renewing it then. */
+  async function setLease(id: number, at: number): Promise<void> {
+    stamp = at;
+    try {
+      await (await own()).stores.requests.renewLease(id);
+    } finally {
+      stamp = undefined;
+    }
+    expect((await readRow(id))?.updatedAt).toBe(at);
+  }
 
   /** Starts the app as a separate process (so that it can be killed with -9) and sends Slack's requests to it. */
   async function startChild(env: Record<string, string>): Promise<ChildApp> {
@@ -78,7 +102,7 @@ describe("Identity API: requests left unfinished are taken up again", () => {
   async function startChildWithPostHeld(drop: "before" | "after-store") {
     h = await Harness.start();
     const { id, ts } = await h.submitValid();
-    const guid = h.service.repository.get(id)?.clientGuid ?? "";
+    const guid = (await h.request(id))?.clientGuid ?? "";
     await h.app.stop();
 
     h.identity.inject({ route: "POST clients", delayMs: 4000, drop });
@@ -102,14 +126,14 @@ describe("Identity API: requests left unfinished are taken up again", () => {
 
     // Killed before the answer: nothing stored yet, the request is mid-creation.
     expect(h.identity.clients.size).toBe(0);
-    expect(readRow(h.databasePath, id)?.status).toBe("creating");
+    expect((await readRow(id))?.status).toBe("creating");
     expect(dmsContaining(h, REQUESTER, guid)).toHaveLength(0);
     // The server finishes the work nobody is waiting for any more.
     await h.slack.waitFor(() => h.identity.clients.size === 1, WAIT_MS, "the server to store the client");
 
     const second = await startChild(env);
     const row = await waitForRowStatus(id, "created");
-    expect(row.created_client_id).toBe(guid);
+    expect(row.createdClientId).toBe(guid);
     expect([...h.identity.clients.keys()]).toEqual([guid.toLowerCase()]);
     const posts = h.identity.callsTo("POST clients");
     expect(posts).toHaveLength(2);
@@ -135,11 +159,11 @@ describe("Identity API: requests left unfinished are taken up again", () => {
     const { id, ts, guid, env, first } = await startChildWithPostHeld("before");
     await h.click(APPROVER, "approve_request", id, ts);
     await kill9AtFirstPost(first);
-    expect(readRow(h.databasePath, id)?.status).toBe("creating");
+    expect((await readRow(id))?.status).toBe("creating");
 
     await startChild(env);
     const row = await waitForRowStatus(id, "created");
-    expect(row.created_client_id).toBe(guid);
+    expect(row.createdClientId).toBe(guid);
     expect([...h.identity.clients.keys()]).toEqual([guid.toLowerCase()]);
     await waitForClientIdDm(h, REQUESTER, guid);
     expect(dmsContaining(h, REQUESTER, guid)).toHaveLength(1);
@@ -148,9 +172,9 @@ describe("Identity API: requests left unfinished are taken up again", () => {
   it("a request left `approved` is created at the next start", async () => {
     h = await Harness.start();
     const { id } = await h.submitValid();
-    const guid = h.service.repository.get(id)?.clientGuid ?? "";
+    const guid = (await h.request(id))?.clientGuid ?? "";
     await h.app.stop();
-    setRow(h.databasePath, id, "approved", Date.now());
+    await leaveAs(id, "approved", Date.now());
 
     await h.restart();
     const created = await h.waitForStatus(id, "created", WAIT_MS);
@@ -158,7 +182,7 @@ describe("Identity API: requests left unfinished are taken up again", () => {
     expect(h.identity.callsTo("POST clients")).toHaveLength(1);
     expect(h.identity.clients.size).toBe(1);
     await waitForClientIdDm(h, REQUESTER, guid);
-    const resumed = h.service.repository.auditOf(id).filter((a) => a.toStatus === "creating");
+    const resumed = (await h.store.reads.auditOf(id)).filter((a) => a.toStatus === "creating");
     expect(resumed.map((a) => [a.fromStatus, a.actor])).toEqual([["approved", "system"]]);
   });
 
@@ -166,20 +190,20 @@ describe("Identity API: requests left unfinished are taken up again", () => {
     h = await Harness.start();
     const stale = await h.submitValid();
     const fresh = await h.submitValid({ id: "U0OTHER1", name: "olga" });
-    const staleGuid = h.service.repository.get(stale.id)?.clientGuid ?? "";
-    const freshGuid = h.service.repository.get(fresh.id)?.clientGuid ?? "";
+    const staleGuid = (await h.request(stale.id))?.clientGuid ?? "";
+    const freshGuid = (await h.request(fresh.id))?.clientGuid ?? "";
     // As if another run had claimed both and then vanished: one long ago, one just now.
-    setRow(h.databasePath, stale.id, "creating", Date.now() - 10 * 60_000);
-    setRow(h.databasePath, fresh.id, "creating", Date.now() + 60_000);
+    await leaveAs(stale.id, "creating", Date.now() - 10 * 60_000);
+    await leaveAs(fresh.id, "creating", Date.now() + 60_000);
 
     const created = await h.waitForStatus(stale.id, "created", WAIT_MS);
     expect(created.createdClientId).toBe(staleGuid);
     await waitForClientIdDm(h, REQUESTER, staleGuid);
-    expect(h.service.repository.get(fresh.id)?.status).toBe("creating");
+    expect((await h.request(fresh.id))?.status).toBe("creating");
     expect(h.identity.callsTo("POST clients").map((p) => (p.body as { Id?: string }).Id)).toEqual([staleGuid]);
 
     // Once it is old too, it is taken up.
-    setRow(h.databasePath, fresh.id, "creating", Date.now() - 10 * 60_000);
+    await setLease(fresh.id, Date.now() - 10 * 60_000);
     const second = await h.waitForStatus(fresh.id, "created", WAIT_MS);
     expect(second.createdClientId).toBe(freshGuid);
     expect(h.identity.clients.size).toBe(2);

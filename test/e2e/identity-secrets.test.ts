@@ -1,9 +1,42 @@
 import { existsSync, readFileSync } from "node:fs";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../../devkit/harness.ts";
 import { OCS_CLIENT_SECRET } from "../../devkit/identityStandIn.ts";
 import { SIGNING_SECRET } from "../../devkit/slackRequests.ts";
 import { allSlackArgs, tokenArguments, WAIT_MS, waitForApprovalUpdate, waitForClientIdDm } from "./identity-support.ts";
+
+/** The SQLite database's files, byte for byte (as text): whatever was ever written and is still on disk. */
+function sqliteFiles(path: string): string {
+  return ["", "-wal", "-shm", "-journal"]
+    .map((suffix) => `${path}${suffix}`)
+    .filter((file) => existsSync(file))
+    .map((file) => readFileSync(file).toString("latin1"))
+    .join("\n");
+}
+
+/** Every row of every table of a PostgreSQL database, each as text (all its columns, JSON included). */
+async function everyRowOf(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
+      `select format('%I.%I', table_schema, table_name) as name from information_schema.tables
+       where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
+    );
+    expect(tables.rows.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["public.requests", "public.audit_events", "public.approval_post_retries"]),
+    );
+    const rows: string[] = [];
+    for (const { name } of tables.rows) {
+      const result = await client.query<{ row: string }>(`select t::text as row from ${name} t`);
+      rows.push(...result.rows.map((r) => r.row));
+    }
+    return rows.join("\n");
+  } finally {
+    await client.end();
+  }
+}
 
 describe("Identity API: no secret leaks", () => {
   let h: Harness;
@@ -72,14 +105,13 @@ describe("Identity API: no secret leaks", () => {
     expect(h.slack.calls.every((call) => call.token === BOT_TOKEN)).toBe(true);
     const secrets = [OCS_CLIENT_SECRET, BOT_TOKEN, SIGNING_SECRET, ...h.identity.issuedTokens];
 
-    const errors = [a, b, c, d].map(({ id }) => JSON.stringify(h.service.repository.get(id)?.lastError ?? null));
-    const audit = JSON.stringify([a, b, c, d].flatMap(({ id }) => h.service.repository.auditOf(id)));
+    const requests = [a, b, c, d].map(({ id }) => id);
+    const errors = await Promise.all(
+      requests.map(async (id) => JSON.stringify((await h.request(id))?.lastError ?? null)),
+    );
+    const audit = JSON.stringify((await Promise.all(requests.map((id) => h.store.reads.auditOf(id)))).flat());
     await h.app.stop();
-    const database = ["", "-wal", "-shm", "-journal"]
-      .map((suffix) => `${h.databasePath}${suffix}`)
-      .filter((path) => existsSync(path))
-      .map((path) => readFileSync(path).toString("latin1"))
-      .join("\n");
+    const database = h.databaseUrl ? await everyRowOf(h.databaseUrl) : sqliteFiles(h.databasePath);
 
     const logs = h.logLines.join("\n");
     expect(h.logLines.some((l) => l.includes('"level":"debug"'))).toBe(true);

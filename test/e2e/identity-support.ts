@@ -2,6 +2,9 @@ import type { Harness } from "../../devkit/harness.ts";
 import { textOf } from "../../devkit/harness.ts";
 import type { Person } from "../../devkit/slackRequests.ts";
 import type { SlackCall } from "../../devkit/slackStandIn.ts";
+import type { Database } from "../../src/db/database.ts";
+import { openPostgres } from "../../src/db/postgres/open.ts";
+import { openSqlite } from "../../src/db/sqlite/open.ts";
 
 /** Generous: the machine is small and shared. */
 export const WAIT_MS = 10_000;
@@ -71,4 +74,14 @@ export function tokenArguments(h: Harness): { methods: string[]; values: unknown
     methods: [...new Set(withToken.map((c) => c.method))],
     values: [...new Set(withToken.map((c) => c.args.token))],
   };
+}
+
+/**
+ * A connection of the test's own to the harness's database, SQLite or PostgreSQL: to read it while
+ * another process owns the app, or to change a request the way a crash would have left it. What it
+ * writes is stamped with `now` (the requests' updated_at, which is a creation's lease).
+ */
+export async function openOwnConnection(h: Harness, now: () => number = Date.now): Promise<Database> {
+  const config = h.config.database;
+  return config.kind === "postgres" ? openPostgres(config, { now }) : openSqlite(config.path, { now });
 }

@@ -23,7 +23,7 @@ describe("the requester cancels a pending request", () => {
   /** Submits, and waits until the requester's DM with its Cancel button has been sent and remembered. */
   async function submitted() {
     const { id, ts } = await h.submitValid();
-    const card = await h.slack.waitFor(() => h.service.repository.requesterMessageOf(id), WAIT_MS, "requester DM");
+    const card = await h.slack.waitFor(() => h.store.requests.requesterMessageOf(id), WAIT_MS, "requester DM");
     const dm = h.dmsTo(REQUESTER).at(-1);
     expect(JSON.stringify(dm?.args.blocks)).toContain('"action_id":"cancel_request"');
     return { id, ts, card };
@@ -61,7 +61,7 @@ describe("the requester cancels a pending request", () => {
     expect(h.dmsTo(REQUESTER)).toHaveLength(dmsBefore);
 
     // The audit trail records who cancelled.
-    const last = h.service.repository.auditOf(id).at(-1);
+    const last = (await h.store.reads.auditOf(id)).at(-1);
     expect(last).toMatchObject({ actor: REQUESTER.id, fromStatus: "pending", toStatus: "cancelled" });
 
     // An approver clicking a stale Approve changes nothing and is told why.
@@ -72,7 +72,7 @@ describe("the requester cancels a pending request", () => {
     await h.click(APPROVER_2, "deny_request", id, ts);
     await h.slack.waitFor(() => h.ephemeralsTo(APPROVER_2)[0], WAIT_MS, "deny refusal");
     expect(h.slack.callsOf("views.open")).toHaveLength(0);
-    expect(h.service.repository.get(id)?.status).toBe("cancelled");
+    expect((await h.request(id))?.status).toBe("cancelled");
     expect(h.identity.callsTo("POST clients")).toHaveLength(0);
     // Still one DM: the cancellation never arrived as a second message.
     expect(h.dmsTo(REQUESTER)).toHaveLength(dmsBefore);
@@ -90,17 +90,22 @@ describe("the requester cancels a pending request", () => {
     expect(String(note.args.text)).toContain("already cancelled");
     expect(updatesOf(h, card.channelId, card.ts)).toHaveLength(1);
     expect(h.dmsTo(REQUESTER)).toHaveLength(dms);
-    expect(h.service.repository.auditOf(id).filter((e) => e.toStatus === "cancelled")).toHaveLength(1);
+    expect((await h.store.reads.auditOf(id)).filter((e) => e.toStatus === "cancelled")).toHaveLength(1);
   });
 
-  it("nobody but the requester can cancel", async () => {
+  it("nobody but the requester can cancel, and the refusal does not say whose request it is", async () => {
     const { id, card } = await submitted();
     for (const someone of [OUTSIDER, APPROVER]) {
       await h.click(someone, "cancel_request", id, card.ts, card.channelId);
       const note = await h.slack.waitFor(() => h.ephemeralsTo(someone)[0], WAIT_MS, "refusal");
-      expect(String(note.args.text)).toContain(`Only <@${REQUESTER.id}> can cancel`);
+      // Someone else's request answers exactly as one that does not exist.
+      expect(String(note.args.text)).toBe(
+        "That request doesn't exist, or it isn't yours to change. Nothing was changed.",
+      );
+      expect(String(note.args.text)).not.toContain(REQUESTER.id);
     }
-    expect(h.service.repository.get(id)?.status).toBe("pending");
+    expect((await h.request(id))?.status).toBe("pending");
+    expect(await h.store.reads.auditOf(id)).toHaveLength(1);
     expect(updatesOf(h, card.channelId, card.ts)).toHaveLength(0);
   });
 

@@ -1,9 +1,8 @@
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf } from "../../devkit/harness.ts";
 import { type RunningApp, startApp } from "../../src/app.ts";
-import { nextReminderAfter } from "../../src/requests/repository.ts";
-import { hasButtons, threadReplies, updatesOf, WAIT_MS } from "./lifecycle-support.ts";
+import { nextReminderAfter } from "../../src/requests/reminders.ts";
+import { hasButtons, setRequestTime, threadReplies, updatesOf, WAIT_MS } from "./lifecycle-support.ts";
 
 const HOUR = 3_600_000;
 
@@ -32,8 +31,8 @@ describe("reminders", () => {
     // The second reminder comes from the new process: the schedule lives in the database.
     await h.slack.waitFor(() => reminders(harness, ts).length >= 2, WAIT_MS, "the second reminder");
     const stored = await h.slack.waitFor(
-      () => {
-        const r = harness.service.repository.get(id);
+      async () => {
+        const r = await harness.request(id);
         return r?.nextReminderAt === null ? r : undefined;
       },
       WAIT_MS,
@@ -50,19 +49,18 @@ describe("reminders", () => {
 
   it("after downtime spanning several intervals sends one reminder, not one per missed interval", async () => {
     h = await Harness.start({
-      env: { REMINDER_HOURS: "1", MAX_REMINDERS: "5", REQUEST_TTL_HOURS: "72" },
-      app: { scheduleIntervalMs: 3_600_000 },
+      env: { REMINDER_HOURS: "1", MAX_REMINDERS: "5", REQUEST_TTL_HOURS: "72", REQUEST_SWEEP_SECONDS: "3600" },
     });
     const { id, ts } = await h.submitValid();
     // Three reminder times have passed while (as it were) nobody was running.
     const dueSince = Date.now() - 3 * HOUR - 60_000;
-    setColumn(h, id, "next_reminder_at", dueSince);
+    await setRequestTime(h, id, "next_reminder_at", dueSince);
 
     await h.service.runSchedule();
     await h.service.runSchedule();
 
     expect(reminders(h, ts)).toHaveLength(1);
-    const r = h.service.repository.get(id);
+    const r = await h.request(id);
     expect(r?.remindersSent).toBe(1);
     // The next one is a whole interval ahead on the original cadence.
     expect(r?.nextReminderAt).toBe(dueSince + 4 * HOUR);
@@ -70,11 +68,10 @@ describe("reminders", () => {
 
   it("two app instances on one database, and concurrent runs, never send the same reminder twice", async () => {
     h = await Harness.start({
-      env: { REMINDER_HOURS: "1", MAX_REMINDERS: "3", REQUEST_TTL_HOURS: "72" },
-      app: { scheduleIntervalMs: 3_600_000 },
+      env: { REMINDER_HOURS: "1", MAX_REMINDERS: "3", REQUEST_TTL_HOURS: "72", REQUEST_SWEEP_SECONDS: "3600" },
     });
+    // The same configuration: the same database, and the same sweep interval (an hour).
     second = await startApp(h.config, {
-      scheduleIntervalMs: 3_600_000,
       slackRetries: { retries: 0 },
       skipStartupChecks: true,
       writeLog: () => {},
@@ -82,8 +79,8 @@ describe("reminders", () => {
     const { id, ts } = await h.submitValid();
     const other = await h.submitValid();
     // Both requests' reminders fall due at the same moment.
-    setColumn(h, id, "next_reminder_at", Date.now() - 1000);
-    setColumn(h, other.id, "next_reminder_at", Date.now() - 1000);
+    await setRequestTime(h, id, "next_reminder_at", Date.now() - 1000);
+    await setRequestTime(h, other.id, "next_reminder_at", Date.now() - 1000);
 
     await Promise.all([
       h.service.runSchedule(),
@@ -94,14 +91,15 @@ describe("reminders", () => {
 
     expect(reminders(h, ts)).toHaveLength(1);
     expect(reminders(h, other.ts)).toHaveLength(1);
-    expect(h.service.repository.get(id)?.remindersSent).toBe(1);
-    expect(h.service.repository.get(other.id)?.remindersSent).toBe(1);
+    expect((await h.request(id))?.remindersSent).toBe(1);
+    expect((await h.request(other.id))?.remindersSent).toBe(1);
   });
 
   it("two instances ticking every 100 ms on one database send exactly MAX_REMINDERS", async () => {
     h = await Harness.start({ env: { REMINDER_HOURS: "0.00005", MAX_REMINDERS: "3", REQUEST_TTL_HOURS: "1" } });
+    // The same configuration: the same database, and the harness's sweep every 100 ms.
+    expect(h.config.sweepIntervalMs).toBe(100);
     second = await startApp(h.config, {
-      scheduleIntervalMs: 100,
       slackRetries: { retries: 0 },
       skipStartupChecks: true,
       writeLog: () => {},
@@ -109,7 +107,7 @@ describe("reminders", () => {
     const { id, ts } = await h.submitValid();
     const harness = h;
     await h.slack.waitFor(
-      () => harness.service.repository.get(id)?.nextReminderAt === null,
+      async () => (await harness.request(id))?.nextReminderAt === null,
       WAIT_MS,
       "all reminders to be sent",
     );
@@ -132,7 +130,7 @@ describe("expiry", () => {
     h = await Harness.start({ env: { REQUEST_TTL_HOURS: "0.0005", MAX_REMINDERS: "0" } });
     const { id, ts } = await h.submitValid();
     const harness = h;
-    const card = await h.slack.waitFor(() => harness.service.repository.requesterMessageOf(id), WAIT_MS, "DM");
+    const card = await h.slack.waitFor(() => harness.store.requests.requesterMessageOf(id), WAIT_MS, "DM");
     const dmsBefore = h.dmsTo(REQUESTER).length;
 
     await h.restart();
@@ -156,7 +154,7 @@ describe("expiry", () => {
     const cardEdit = await h.slack.waitFor(() => updatesOf(harness, card.channelId, card.ts)[0], WAIT_MS, "DM edit");
     expect(hasButtons(cardEdit.args.blocks)).toBe(false);
 
-    expect(h.service.repository.auditOf(id).at(-1)).toMatchObject({
+    expect((await h.store.reads.auditOf(id)).at(-1)).toMatchObject({
       actor: "system",
       fromStatus: "pending",
       toStatus: "expired",
@@ -190,13 +188,3 @@ describe("nextReminderAfter", () => {
     expect(nextReminderAfter({ ...base, nextReminderAt: null }, 10 * HOUR, HOUR, true)).toBeNull();
   });
 });
-
-/** Moves a request's clock in the database itself, as if time had passed while nothing ran. */
-function setColumn(h: Harness, id: number, column: "next_reminder_at" | "expires_at", value: number): void {
-  const db = new Database(h.databasePath);
-  try {
-    db.prepare(`update requests set ${column} = ? where id = ?`).run(value, id);
-  } finally {
-    db.close();
-  }
-}

@@ -43,7 +43,7 @@ describe("/create-auth-client status", () => {
 
   it("shows at most ten, and says how many there are", async () => {
     for (let i = 0; i < 12; i++) {
-      const r = h.service.submit(
+      const r = await h.service.submit(
         {
           tenant: "default",
           name: `Client ${i}`,

@@ -2,6 +2,7 @@ import type { KnownBlock } from "@slack/types";
 import { APPROVAL_CHANNEL, type Harness, textOf } from "../../devkit/harness.ts";
 import { type Person, payloadBody, postSigned, type SignedResponse, TEAM } from "../../devkit/slackRequests.ts";
 import type { SlackCall } from "../../devkit/slackStandIn.ts";
+import { rawSql } from "../support/rawSql.ts";
 
 /** Generous: the machine is shared, and these waits are for the app, not for timing. */
 export const WAIT_MS = 10_000;
@@ -144,4 +145,17 @@ export function threadReplies(h: Harness, ts: string): SlackCall[] {
 /** chat.update calls of one message. */
 export function updatesOf(h: Harness, channel: string, ts: string): SlackCall[] {
   return h.slack.callsOf("chat.update").filter((c) => c.args.channel === channel && c.args.ts === ts);
+}
+
+/**
+ * Moves a request's clock in the database itself (SQLite or PostgreSQL, behind the app's back), as
+ * if time had passed while nothing ran.
+ */
+export async function setRequestTime(
+  h: Harness,
+  id: number,
+  column: "next_reminder_at" | "expires_at",
+  value: number,
+): Promise<void> {
+  await rawSql(h, `update requests set ${column} = ? where id = ?`, [value, id]);
 }

@@ -10,7 +10,9 @@ import {
   postSigned,
   viewSubmissionPayload,
 } from "../../devkit/slackRequests.ts";
+import { openDatabase } from "../../src/db/open.ts";
 import { CALLBACKS } from "../../src/slack/ids.ts";
+import { rawSql } from "../support/rawSql.ts";
 
 const WAIT = 10_000;
 
@@ -39,7 +41,7 @@ describe("graceful stop (SIGTERM / SIGINT) of the app started as `npm start` doe
   let child: ChildApp | undefined;
 
   beforeEach(async () => {
-    // The harness provides the stand-ins and the database file; the app itself runs as a child process.
+    // The harness provides the stand-ins and the database (SQLite file or PostgreSQL database); the app itself runs as a child process.
     h = await Harness.start();
     await h.app.stop();
   });
@@ -49,16 +51,12 @@ describe("graceful stop (SIGTERM / SIGINT) of the app started as `npm start` doe
     await h.stop();
   });
 
-  const readRequests = (): StoredRequest[] => {
-    const db = new Database(h.databasePath, { readonly: true });
-    try {
-      return db
-        .prepare("select id, status, client_guid, created_client_id, approval_message_ts from requests order by id")
-        .all() as StoredRequest[];
-    } finally {
-      db.close();
-    }
-  };
+  /** What is stored, read on a connection of the test's own (the app is another process). */
+  const readRequests = (): Promise<StoredRequest[]> =>
+    rawSql<StoredRequest & Record<string, unknown>>(
+      h,
+      "select id, status, client_guid, created_client_id, approval_message_ts from requests order by id",
+    );
 
   async function startChild(): Promise<ChildApp> {
     child = await ChildApp.start({ ...h.envForChild(), LOG_LEVEL: "info", OCS_REQUEST_TIMEOUT_SECONDS: "20" });
@@ -84,7 +82,11 @@ describe("graceful stop (SIGTERM / SIGINT) of the app started as `npm start` doe
   it("SIGTERM during a creation: stops taking requests, lets the creation finish, closes the database, exits 0", async () => {
     const app = await startChild();
     await submit(app, "VSTOP1");
-    const request = await h.slack.waitFor(() => readRequests().find((r) => r.approval_message_ts), WAIT, "the post");
+    const request = await h.slack.waitFor(
+      async () => (await readRequests()).find((r) => r.approval_message_ts),
+      WAIT,
+      "the post",
+    );
 
     h.identity.inject({ route: "POST clients", delayMs: 1500 });
     const click = await postSigned(
@@ -122,7 +124,7 @@ describe("graceful stop (SIGTERM / SIGINT) of the app started as `npm start` doe
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(refusedWhileRunning).toBe(true);
 
-    const [stored] = readRequests();
+    const [stored] = await readRequests();
     expect(stored?.status).toBe("created");
     expect(stored?.created_client_id).toBe(stored?.client_guid);
     expect(h.identity.callsTo("POST clients")).toHaveLength(1);
@@ -152,7 +154,7 @@ describe("graceful stop (SIGTERM / SIGINT) of the app started as `npm start` doe
     );
     const { code } = await app.signal("SIGTERM");
     expect(code).toBe(0);
-    const [stored] = readRequests();
+    const [stored] = await readRequests();
     expect(stored?.status).toBe("pending");
     expect(stored?.approval_message_ts).toBeTruthy();
     expect(app.lines.some((l) => l.includes('"event":"approval_post_failed"'))).toBe(false);
@@ -161,16 +163,26 @@ describe("graceful stop (SIGTERM / SIGINT) of the app started as `npm start` doe
   it("SIGINT when idle: exits 0 at once, and the database opens cleanly afterwards", async () => {
     const app = await startChild();
     await submit(app, "VSTOP3");
-    await h.slack.waitFor(() => readRequests()[0]?.approval_message_ts, WAIT, "the post");
+    await h.slack.waitFor(async () => (await readRequests())[0]?.approval_message_ts, WAIT, "the post");
     const { code, signal } = await app.signal("SIGINT");
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(app.lines.some((l) => l.includes('"event":"stopped"'))).toBe(true);
-    const db = new Database(h.databasePath);
-    try {
-      expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
-      expect(readRequests()).toHaveLength(1);
-    } finally {
-      db.close();
+    if (!h.databaseUrl) {
+      const db = new Database(h.databasePath);
+      try {
+        expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+      } finally {
+        db.close();
+      }
     }
+    // Opened again as the bot opens it (migrations, then a query), on either database.
+    const reopened = await openDatabase(h.config.database);
+    try {
+      expect(await reopened.healthy()).toBe(true);
+      expect(await reopened.stores.reads.countByRequester(REQUESTER.id)).toBe(1);
+    } finally {
+      await reopened.close();
+    }
+    expect(await readRequests()).toHaveLength(1);
   });
 });

@@ -43,8 +43,8 @@ describe("Socket Mode", () => {
       values: modalStateValues(VALID_FORM),
     });
     await socket.deliver("interactive", valid);
-    const request = await h.slack.waitFor(() => {
-      const r = h.service.repository.listByRequester(REQUESTER.id, 1)[0];
+    const request = await h.slack.waitFor(async () => {
+      const r = await h.latestRequestOf(REQUESTER);
       return r?.approvalMessageTs ? r : undefined;
     });
     await socket.deliver("interactive", socketApproveClick(h, request));

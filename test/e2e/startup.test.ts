@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { Harness } from "../../devkit/harness.ts";
-import { openDatabase } from "../../src/db/connection.ts";
+import { Harness, TEST_POSTGRES_SERVER_ENV } from "../../devkit/harness.ts";
+import { openDatabase } from "../../src/db/open.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** tsx's loader by URL: the child runs in a folder of its own, where "tsx" does not resolve. */
@@ -79,17 +79,26 @@ describe("GET /healthz", () => {
 
   it("answers 200 ok while the database answers", async () => {
     h = await Harness.start();
+    // The "postgres" project runs this on PostgreSQL, the "sqlite" project on a SQLite file.
+    expect(h.app.database.dialect).toBe(process.env[TEST_POSTGRES_SERVER_ENV] ? "postgres" : "sqlite");
     const answer = await fetch(`${h.baseUrl}/healthz`);
     expect(answer.status).toBe(200);
     expect(await answer.json()).toEqual({ status: "ok" });
   });
 
-  it("reports an unusable database", () => {
-    const dir = mkdtempSync(join(tmpdir(), "health-"));
-    const db = openDatabase(join(dir, "h.sqlite"));
-    expect(db.isHealthy()).toBe(true);
-    db.close();
-    expect(db.isHealthy()).toBe(false);
-    rmSync(dir, { recursive: true, force: true });
+  it("reports an unusable database", async () => {
+    h = await Harness.start();
+    // The configured database (SQLite, or PostgreSQL in the "postgres" project), opened a second time.
+    const db = await openDatabase(h.config.database);
+    expect(db.dialect).toBe(h.databaseUrl ? "postgres" : "sqlite");
+    expect(await db.healthy()).toBe(true);
+    await db.close();
+    expect(await db.healthy()).toBe(false);
+
+    // The app's own database gone: /healthz says so.
+    await h.app.database.close();
+    const answer = await fetch(`${h.baseUrl}/healthz`);
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toEqual({ status: "unavailable" });
   });
 });

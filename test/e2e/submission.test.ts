@@ -16,7 +16,7 @@ describe("submitting the request modal", () => {
     await h.stop();
   });
 
-  const countRequests = () => h.service.repository.countByRequester(REQUESTER.id);
+  const countRequests = () => h.store.reads.countByRequester(REQUESTER.id);
 
   const bad: [string, FormValues, string, RegExp][] = [
     ["empty name", { name: "   " }, "name", /name/i],
@@ -53,14 +53,14 @@ describe("submitting the request modal", () => {
   it.each(bad)(
     "refuses %s with a message on its own field and records nothing",
     async (_what, change, block, message) => {
-      const before = countRequests();
+      const before = await countRequests();
       const answer = await h.submitForm(REQUESTER, { ...VALID_FORM, ...change });
       expect(answer.status).toBe(200);
       const body = answer.json as ErrorsAnswer;
       expect(body.response_action).toBe("errors");
       expect(Object.keys(body.errors)).toEqual([block]);
       expect(body.errors[block]).toMatch(message);
-      expect(countRequests()).toBe(before);
+      expect(await countRequests()).toBe(before);
     },
   );
 
@@ -95,7 +95,7 @@ describe("submitting the request modal", () => {
       accessTokenLifetime: null,
       justification: "  Needed for the new plant dashboard.  ",
     });
-    const r = h.service.repository.get(id);
+    const r = await h.request(id);
     expect(r).toMatchObject({
       name: "Spaced name",
       redirectUris: ["https://app.example.com/cb", "http://[::1]:8080/cb"],
@@ -107,7 +107,7 @@ describe("submitting the request modal", () => {
       originChannelId: "C0ORIGIN",
     });
     expect(r?.clientGuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(h.service.repository.auditOf(id).map((e) => [e.actor, e.fromStatus, e.toStatus])).toEqual([
+    expect((await h.store.reads.auditOf(id)).map((e) => [e.actor, e.fromStatus, e.toStatus])).toEqual([
       [REQUESTER.id, null, "pending"],
     ]);
   });

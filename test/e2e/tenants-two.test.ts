@@ -61,7 +61,7 @@ describe("several tenants", () => {
     expect(options).toContain(`beta (${betaHost})`);
 
     const { id, ts } = await h.submitValid(REQUESTER, { ...VALID_FORM, tenant: "beta" });
-    const request = h.service.repository.get(id);
+    const request = await h.request(id);
     expect(request?.tenant).toBe("beta");
     // The approval message names the target tenant, in its first line and in the facts.
     const post = h.slack
@@ -105,7 +105,7 @@ describe("several tenants", () => {
     expect((missing.json as { errors?: Record<string, string> }).errors?.tenant).toContain("Choose the tenant");
     const unknown = await h.submitForm(REQUESTER, { ...VALID_FORM, tenant: "gamma" });
     expect((unknown.json as { errors?: Record<string, string> }).errors?.tenant).toBeDefined();
-    expect(h.service.repository.listByRequester(REQUESTER.id, 10)).toHaveLength(0);
+    expect(await h.store.reads.listByRequester(REQUESTER.id, 10)).toHaveLength(0);
   });
 
   it("with one tenant there is no selector, and approvers see no tenant line", async () => {
@@ -114,7 +114,7 @@ describe("several tenants", () => {
     await single.slack.waitForCalls("views.open", 1, () => true, WAIT_MS);
     expect(modalBlocks(single).some((b) => b.block_id === "tenant")).toBe(false);
     const { id } = await single.submitValid();
-    expect(single.service.repository.get(id)?.tenant).toBe("default");
+    expect((await single.request(id))?.tenant).toBe("default");
     const post = single.slack.callsOf("chat.postMessage").find((c) => c.args.channel === APPROVAL_CHANNEL);
     expect(textOf(post?.args ?? {})).not.toContain("*Tenant*");
   });
@@ -139,7 +139,7 @@ describe("several tenants", () => {
       await single.slack.waitForCalls("views.open", 1, () => true, WAIT_MS);
       expect(modalBlocks(single).some((b) => b.block_id === "tenant")).toBe(false);
       const { id } = await single.submitValid();
-      expect(single.service.repository.get(id)?.tenant).toBe("production");
+      expect((await single.request(id))?.tenant).toBe("production");
       await single.click(APPROVER, "approve_request", id);
       await single.waitForStatus(id, "created", WAIT_MS);
       expect(only.callsTo("POST clients")).toHaveLength(1);

@@ -28,7 +28,9 @@ function fakeClock(random = () => 0.5) {
       sleeps.push(ms);
       now += ms;
     },
-    onRetry: ({ attempt, delayMs, error }) => retries.push({ attempt, delayMs, status: error.status }),
+    onRetry: ({ attempt, delayMs, error }) => {
+      retries.push({ attempt, delayMs, status: error.status });
+    },
   };
   return {
     hooks,

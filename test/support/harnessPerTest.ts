@@ -2,7 +2,7 @@ import { afterEach } from "vitest";
 import { APPROVAL_CHANNEL, APPROVER, Harness, type HarnessOptions } from "../../devkit/harness.ts";
 import { socketButtonClickPayload } from "../../devkit/slackRequests.ts";
 import { SocketModeStandIn } from "../../devkit/socketModeStandIn.ts";
-import type { Request } from "../../src/requests/repository.ts";
+import type { Request } from "../../src/requests/request.ts";
 
 // Kept apart from devkit/harness.ts, which the demo and the benchmark import too and which must not depend on vitest.
 

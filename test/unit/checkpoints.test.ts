@@ -1,39 +1,51 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type CheckpointReport,
   FALLBACK_AUTOCHECKPOINT_PAGES,
   startBackgroundCheckpoints,
-} from "../../src/db/checkpoints.ts";
-import { type OpenDatabase, openDatabase } from "../../src/db/connection.ts";
+} from "../../src/db/sqlite/checkpoints.ts";
+
+/**
+ * A connection set up as db/sqlite/open.ts sets up the bot's (WAL, synchronous = NORMAL), but
+ * without the checkpoint worker openSqlite starts by itself: here each test starts its own.
+ */
+function openWal(path: string): BetterSqlite3.Database {
+  const sqlite = new BetterSqlite3(path);
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  return sqlite;
+}
 
 describe("checkpoints in a worker thread", () => {
   let dir: string;
-  let database: OpenDatabase;
+  let database: BetterSqlite3.Database;
   const path = () => join(dir, "bot.sqlite");
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "checkpoints-"));
-    database = openDatabase(path());
-    database.db.$client.exec("create table notes (id integer primary key, body text)");
+    database = openWal(path());
+    database.exec("create table notes (id integer primary key, body text)");
   });
   afterEach(() => {
-    database.close();
+    if (database.open) database.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** Commits `count` transactions of one page-sized row each. */
   const write = (count: number) => {
-    const insert = database.db.$client.prepare("insert into notes (body) values (?)");
+    const insert = database.prepare("insert into notes (body) values (?)");
     for (let i = 0; i < count; i++) insert.run("x".repeat(3000));
   };
-  const autocheckpoint = () => database.db.$client.pragma("wal_autocheckpoint", { simple: true });
+  const autocheckpoint = () => database.pragma("wal_autocheckpoint", { simple: true });
 
   it("copies the WAL into the database file while the app's commits only append to it", async () => {
     const reports: CheckpointReport[] = [];
-    const checkpoints = startBackgroundCheckpoints(database.db.$client, path(), {
+    const checkpoints = startBackgroundCheckpoints(database, path(), {
       intervalMs: 20,
       onCheckpoint: (report) => reports.push(report),
     });
@@ -53,13 +65,13 @@ describe("checkpoints in a worker thread", () => {
     }
     // The worker left nothing behind: the database closes, and every row is in it.
     database.close();
-    database = openDatabase(path());
-    expect(database.db.$client.prepare("select count(*) as n from notes").get()).toEqual({ n: 1500 });
+    database = openWal(path());
+    expect(database.prepare("select count(*) as n from notes").get()).toEqual({ n: 1500 });
   });
 
   it("falls back to the main connection's own checkpoints when the worker cannot run", async () => {
     const failures: string[] = [];
-    const checkpoints = startBackgroundCheckpoints(database.db.$client, join(dir, "missing.sqlite"), {
+    const checkpoints = startBackgroundCheckpoints(database, join(dir, "missing.sqlite"), {
       intervalMs: 20,
       onFailure: (error) => failures.push(error),
     });
@@ -71,11 +83,11 @@ describe("checkpoints in a worker thread", () => {
   });
 
   it("stops within its deadline and is safe to stop twice", async () => {
-    const checkpoints = startBackgroundCheckpoints(database.db.$client, path(), { intervalMs: 20 });
+    const checkpoints = startBackgroundCheckpoints(database, path(), { intervalMs: 20 });
     write(10);
     await checkpoints.stop(2_000);
     await checkpoints.stop(2_000);
     write(10);
-    expect(database.db.$client.prepare("select count(*) as n from notes").get()).toEqual({ n: 20 });
+    expect(database.prepare("select count(*) as n from notes").get()).toEqual({ n: 20 });
   });
 });

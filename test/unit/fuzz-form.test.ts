@@ -1,9 +1,8 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/db/connection.ts";
+import { openSqlite } from "../../src/db/sqlite/open.ts";
 import { type RawForm, type RequestForm, validateRequestForm } from "../../src/requests/form.ts";
 import { toIdentityBody } from "../../src/requests/identityBody.ts";
-import { RequestRepository } from "../../src/requests/repository.ts";
 
 /**
  * Property-based tests of the form validation. The oracle below is written from the Identity API
@@ -313,29 +312,34 @@ const rawForm: fc.Arbitrary<RawForm> = fc.record({
 
 // ---------------------------------------------------------------- the properties
 describe("form validation under fuzzing", () => {
-  const database = openDatabase(":memory:");
-  const repo = new RequestRepository(database.db);
+  const database = openSqlite(":memory:");
+  const store = database.stores.requests;
   let submission = 0;
   afterAll(() => database.close());
 
   /** Records the accepted form as the bot does and returns the Identity API body built from the stored row. */
-  function recordedBody(form: RequestForm) {
-    const { request } = repo.record(
-      { form, requesterId: "U0FUZZ", originChannelId: undefined, submissionKey: `V${++submission}` },
-      60_000,
-      undefined,
-    );
-    const stored = repo.get(request.id);
+  async function recordedBody(form: RequestForm) {
+    const recorded = await store.record({
+      form,
+      requesterId: "U0FUZZ",
+      originChannelId: undefined,
+      submissionKey: `V${++submission}`,
+      expiresAt: Date.now() + 60_000,
+      nextReminderAt: null,
+      maxPending: Number.MAX_SAFE_INTEGER,
+    });
+    if (recorded.kind !== "recorded") throw new Error(`not recorded: ${recorded.kind}`);
+    const stored = await store.get(recorded.request.id);
     if (!stored) throw new Error("not recorded");
     return { stored, body: toIdentityBody(stored) };
   }
 
-  function checkAccepted(raw: RawForm, form: RequestForm): void {
+  async function checkAccepted(raw: RawForm, form: RequestForm): Promise<void> {
     expect(brokenRules(form)).toEqual([]);
     // Redirect URLs are kept exactly as typed (they must match exactly at sign-in).
     for (const u of form.redirectUris) expect(typedLines(raw.redirectUris)).toContain(u);
     for (const u of form.postLogoutRedirectUris) expect(typedLines(raw.postLogoutRedirectUris)).toContain(u);
-    const { stored, body } = recordedBody(form);
+    const { stored, body } = await recordedBody(form);
     expect(body).toEqual({
       Id: stored.clientGuid,
       Name: form.name,
@@ -353,11 +357,11 @@ describe("form validation under fuzzing", () => {
     expect(JSON.parse(JSON.stringify(body))).toEqual(body);
   }
 
-  it("never throws, and whatever it accepts meets the Identity API rules and round-trips into the create body", () => {
-    fc.assert(
-      fc.property(rawForm, (raw) => {
+  it("never throws, and whatever it accepts meets the Identity API rules and round-trips into the create body", async () => {
+    await fc.assert(
+      fc.asyncProperty(rawForm, async (raw) => {
         const result = validateRequestForm(raw, TENANTS);
-        if (result.ok) checkAccepted(raw, result.value);
+        if (result.ok) await checkAccepted(raw, result.value);
         else expect(Object.keys(result.errors).length).toBeGreaterThan(0);
       }),
       { numRuns: RUNS },
@@ -399,7 +403,7 @@ describe("form validation under fuzzing", () => {
     );
   });
 
-  it("accepts every well-formed form, keeping its values", () => {
+  it("accepts every well-formed form, keeping its values", async () => {
     const goodForm = fc.record({
       name: fc.string({ minLength: 1, maxLength: 100 }).filter((s) => s.trim() === s && s !== "" && !/\p{Cc}/u.test(s)),
       redirectUris: fc.uniqueArray(goodHttpsUrl, { minLength: 1, maxLength: 10 }),
@@ -407,8 +411,8 @@ describe("form validation under fuzzing", () => {
       lifetime: fc.integer({ min: 60, max: 3600 }),
       justification: fc.string({ minLength: 10, maxLength: 2000 }).filter((s) => s.trim() === s && s.length >= 10),
     });
-    fc.assert(
-      fc.property(goodForm, (g) => {
+    await fc.assert(
+      fc.asyncProperty(goodForm, async (g) => {
         fc.pre(!/[^\P{Cc}\n\t]/u.test(g.justification));
         const result = validateRequestForm(
           {
@@ -423,7 +427,7 @@ describe("form validation under fuzzing", () => {
         expect(result.value.redirectUris).toEqual(g.redirectUris);
         expect(result.value.accessTokenLifetime).toBe(g.lifetime);
         expect(result.value.name).toBe(g.name);
-        checkAccepted({ redirectUris: g.redirectUris.join("\n") }, result.value);
+        await checkAccepted({ redirectUris: g.redirectUris.join("\n") }, result.value);
       }),
       { numRuns: RUNS / 2 },
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
-import { requestStatuses } from "../../src/db/schema.ts";
+import { requestStatuses } from "../../src/requests/request.ts";
 import { refusalText } from "../../src/slack/surfaces/refusals.ts";
 
 describe("refusal texts", () => {
@@ -29,7 +29,18 @@ describe("refusal texts", () => {
       "Only the designated approvers can decide on request #42. Nothing was changed.",
     );
     expect(refusalText("self_approval", r)).toMatch(/you asked for request #42 yourself/i);
-    expect(refusalText("not_requester", r)).toBe("Only <@U0REQUEST> can cancel request #42.");
-    expect(refusalText("not_found", undefined)).toMatch(/can't find/);
+    // Someone else's request reads as a missing one: a refusal must not tell whose it is.
+    expect(refusalText("not_found", undefined)).toBe(
+      "That request doesn't exist, or it isn't yours to change. Nothing was changed.",
+    );
+    expect(refusalText("not_found", r)).toBe(refusalText("not_found", undefined));
+    expect(refusalText("not_found", r)).not.toContain("U0REQUEST");
+  });
+
+  it("says a request past its expiry has expired", () => {
+    expect(refusalText("expired", sampleRequest({ status: "expired" }))).toBe(
+      "Request #42 has expired without a decision. Nothing was changed.",
+    );
+    expect(refusalText("expired", undefined)).toBe("This request has expired without a decision. Nothing was changed.");
   });
 });

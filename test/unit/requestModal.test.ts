@@ -1,8 +1,8 @@
 import type { InputBlock, ModalView, NumberInput, PlainTextInput, SectionBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
-import type { RequestRow } from "../../src/db/schema.ts";
 import { FORM } from "../../src/requests/form.ts";
+import type { Request } from "../../src/requests/request.ts";
 import { approvalMessage } from "../../src/slack/surfaces/approvalMessage.ts";
 import { LIMITS } from "../../src/slack/surfaces/blocks.ts";
 import { denyModal } from "../../src/slack/surfaces/denyModal.ts";
@@ -105,7 +105,7 @@ describe("approval message", () => {
   });
 
   it("offers Approve and Deny only while pending, and Retry when failed", () => {
-    const ids = (r: RequestRow) =>
+    const ids = (r: Request) =>
       approvalMessage(r, undefined)
         .blocks.flatMap((b) => (b.type === "actions" ? b.elements : []))
         .map((e) => ("action_id" in e ? e.action_id : undefined));

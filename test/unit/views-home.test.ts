@@ -1,7 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
-import type { RequestRow } from "../../src/db/schema.ts";
+import type { Request } from "../../src/requests/request.ts";
 import { ACTIONS } from "../../src/slack/ids.ts";
 import { LIMITS } from "../../src/slack/surfaces/blocks.ts";
 import {
@@ -16,7 +16,7 @@ import { requestDetail, requestLine, requestList } from "../../src/slack/surface
 
 const CLIENT_ID = "5f0c2f9e-9d4e-4a51-8f3a-0a8b7c6d5e4f";
 
-const requests = (n: number, from: number, overrides: Partial<RequestRow> = {}) =>
+const requests = (n: number, from: number, overrides: Partial<Request> = {}) =>
   Array.from({ length: n }, (_, i) => sampleRequest({ id: from - i, name: `Client ${from - i}`, ...overrides }));
 
 const data = (overrides: Partial<HomeData> = {}): HomeData => ({

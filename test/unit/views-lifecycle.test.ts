@@ -1,8 +1,8 @@
 import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
-import type { RequestRow, RequestStatus } from "../../src/db/schema.ts";
 import type { RequesterEvent } from "../../src/requests/ports.ts";
+import type { Request, RequestStatus } from "../../src/requests/request.ts";
 import { approvalMessage, decisionButtons, statusLine } from "../../src/slack/surfaces/approvalMessage.ts";
 import { LIMITS } from "../../src/slack/surfaces/blocks.ts";
 import {
@@ -19,7 +19,7 @@ const T0 = Date.UTC(2026, 10, 30, 9, 0);
 const CTX: MessageContext = { approvalChannelId: "C0APPROVALS", tenantLabel: undefined, requestTtlMs: 72 * HOUR };
 const CLIENT_ID = "5f0c2f9e-9d4e-4a51-8f3a-0a8b7c6d5e4f";
 
-function inState(status: RequestStatus, overrides: Partial<RequestRow> = {}): RequestRow {
+function inState(status: RequestStatus, overrides: Partial<Request> = {}): Request {
   const decided = ["approved", "creating", "created", "failed", "denied", "cancelled"].includes(status);
   return sampleRequest({
     status,

@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { config as loadDotenv } from "dotenv";
-import { DrizzleQueryError } from "drizzle-orm";
 import { DEFAULT_DATABASE_PATH } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { errorMessage } from "../errorMessage.ts";
@@ -161,9 +160,7 @@ export async function runAudit(argv: string[], env: NodeJS.ProcessEnv, io: Audit
     await writeAudit(opened.stores.audit, options, io.out);
     return 0;
   } catch (error) {
-    // On PostgreSQL drizzle wraps the driver's error (relation "requests" does not exist) in one
-    // that only quotes the failed SQL: the database's own words are in its cause.
-    const message = errorMessage(error instanceof DrizzleQueryError && error.cause ? error.cause : error);
+    const message = errorMessage(error);
     const hint = /no such (table|column)|does not exist/.test(message)
       ? " — is this the bot's database? Start the bot once to bring it up to date."
       : "";

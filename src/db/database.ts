@@ -1,3 +1,4 @@
+import { DrizzleQueryError } from "drizzle-orm";
 import {
   type ApprovalPostQueue,
   type AuditSource,
@@ -61,5 +62,9 @@ function failingAsUnavailable<T extends object>(store: T): T {
 }
 
 function unavailable(operation: PropertyKey, error: unknown): never {
-  throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(String(operation), error);
+  if (error instanceof StoreUnavailableError) throw error;
+  // drizzle wraps the driver's error in one quoting the failed SQL and its parameters (people's
+  // data, which must not reach the logs); the database's own words are in its cause.
+  const reason = error instanceof DrizzleQueryError && error.cause ? error.cause : error;
+  throw new StoreUnavailableError(String(operation), reason);
 }

@@ -18,7 +18,8 @@ describe("requests from Slack", () => {
   it("rejects a bad signature with 401 and records nothing", async () => {
     h = await Harness.start();
     const body = slashCommandBody(REQUESTER, { triggerId: h.slack.issueTrigger(), responseUrl: h.slack.responseUrl() });
-    const forged = await h.post(body, { secret: "not-the-signing-secret" });
+    // Signed, but with another secret (this one differs from the app's by construction).
+    const forged = await h.post(body, { secret: `${SIGNING_SECRET}-forged` });
     expect(forged.status).toBe(401);
     const stale = await h.post(body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(stale.status).toBe(401);
@@ -26,11 +27,12 @@ describe("requests from Slack", () => {
     expect(submission.status).toBe(401);
     expect(h.slack.callsOf("views.open")).toHaveLength(0);
     expect(await h.store.reads.countByRequester(REQUESTER.id)).toBe(0);
-    // the same body, correctly signed, is served
+    // the same body, correctly signed, is served: one modal, for this very command
     const good = await h.post(body);
     expect(good.status).toBe(200);
-    await h.slack.waitForCalls("views.open");
-    expect(SIGNING_SECRET).not.toBe("not-the-signing-secret");
+    const [opened] = await h.slack.waitForCalls("views.open");
+    expect(opened?.args.trigger_id).toBe(new URLSearchParams(body).get("trigger_id"));
+    expect(h.slack.callsOf("views.open")).toHaveLength(1);
   });
 
   it("opens the modal with the origin channel in private_metadata and answers help ephemerally", async () => {

@@ -6,7 +6,7 @@ import { toIdentityBody } from "../../src/requests/identityBody.ts";
 
 /**
  * Property-based tests of the form validation. The oracle below is written from the Identity API
- * rules and DESIGN.md, independently of src/requests/form.ts (no WHATWG URL parser): whatever the
+ * rules and docs/ARCHITECTURE.md (README, Using it), independently of src/requests/form.ts (no WHATWG URL parser): whatever the
  * validator accepts must satisfy it.
  */
 
@@ -212,7 +212,7 @@ const anyText = fc.oneof(
   fc.string({ maxLength: 80 }),
 );
 
-/** http to loopback as DESIGN.md allows it, with any port and path. */
+/** http to loopback as the form rules allow it, with any port and path. */
 const loopbackUrl = fc
   .tuple(
     fc.constantFrom("http", "https", "HTTP"),

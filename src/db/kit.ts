@@ -93,6 +93,11 @@ export function allOf(...conditions: (SQL | undefined)[]): SQL {
  */
 export const slot = (name: string): SQL => sql`${sql.placeholder(name)}`;
 
+/** A placeholder for every key of `row`, named after it: the shape of a prepared INSERT. */
+export function slotsFor<Row extends object>(row: Row): RowOf<Row> {
+  return Object.fromEntries(Object.keys(row).map((key) => [key, slot(key)])) as RowOf<Row>;
+}
+
 /**
  * Values for placeholders, as `columns` store them: drizzle encodes the values of a statement it
  * builds (JSON columns, say), but passes placeholder values through as they are.

@@ -1,3 +1,5 @@
+import type { RequestForm } from "./form.ts";
+
 /**
  * The request, as the domain knows it. The database schemas (db/sqlite, db/postgres) are
  * checked against these types at compile time, so a column can't drift from the domain.
@@ -24,20 +26,14 @@ export interface StoredError {
   operationId?: string;
 }
 
-export interface Request {
+/** A recorded request: the form as submitted, and where it stands. */
+export interface Request extends RequestForm {
   id: number;
-  tenant: string;
   requesterId: string;
   /** Where the command was typed: an ephemeral note can reach the requester there. */
   originChannelId: string | null;
   /** Slack view id of the submitted modal: a repeated submission of the same modal finds this request. */
   submissionKey: string;
-  name: string;
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  allowedCorsOrigins: string[];
-  accessTokenLifetime: number;
-  justification: string;
   status: RequestStatus;
   /** Chosen at submission and sent as the client's Id: makes creation idempotent. */
   clientGuid: string;

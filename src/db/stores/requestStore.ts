@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, sql } from "drizzle-
 import type { MessageRef, NewRequest, RecordResult, RequestStore, TransitionInput } from "../../requests/ports.ts";
 import type { Request } from "../../requests/request.ts";
 import { canTransition } from "../../requests/states.ts";
-import { allOf, encoded, type Kit, slot } from "../kit.ts";
+import { allOf, encoded, type Kit, type RequestRow, slot, slotsFor } from "../kit.ts";
 
 /**
  * The request lifecycle on either database: every state change is one conditional UPDATE. The
@@ -37,55 +37,33 @@ export class KitRequestStore implements RequestStore {
       )({ requester: input.requesterId });
       const pending = counted?.n ?? 0;
       if (pending >= input.maxPending) return { kind: "limit", pending };
-      const [request] = await kit.prepared("insert_request", () =>
-        kit.insertRequest({
-          tenant: slot("tenant"),
-          requesterId: slot("requesterId"),
-          originChannelId: slot("originChannelId"),
-          submissionKey: slot("submissionKey"),
-          name: slot("name"),
-          redirectUris: slot("redirectUris"),
-          postLogoutRedirectUris: slot("postLogoutRedirectUris"),
-          allowedCorsOrigins: slot("allowedCorsOrigins"),
-          accessTokenLifetime: slot("accessTokenLifetime"),
-          justification: slot("justification"),
-          status: "pending",
-          clientGuid: slot("clientGuid"),
-          createdClientId: null,
-          approvalChannelId: null,
-          approvalMessageTs: null,
-          decidedBy: null,
-          decidedAt: null,
-          decisionReason: null,
-          lastError: null,
-          attempts: 0,
-          outcomeNotifiedAt: null,
-          remindersSent: 0,
-          nextReminderAt: slot("nextReminderAt"),
-          expiresAt: slot("expiresAt"),
-          createdAt: slot("now"),
-          updatedAt: slot("now"),
-          lastActor: slot("requesterId"),
-          lastDetail: null,
-        }),
-      )({
-        ...encoded(t, {
-          tenant: input.form.tenant,
-          requesterId: input.requesterId,
-          originChannelId: input.originChannelId ?? null,
-          submissionKey: input.submissionKey,
-          name: input.form.name,
-          redirectUris: input.form.redirectUris,
-          postLogoutRedirectUris: input.form.postLogoutRedirectUris,
-          allowedCorsOrigins: input.form.allowedCorsOrigins,
-          accessTokenLifetime: input.form.accessTokenLifetime,
-          justification: input.form.justification,
-          clientGuid: randomUUID(),
-          nextReminderAt: input.nextReminderAt,
-          expiresAt: input.expiresAt,
-        }),
-        now: this.now(),
-      });
+      const now = this.now();
+      const row: Omit<RequestRow, "id"> = {
+        ...input.form,
+        requesterId: input.requesterId,
+        originChannelId: input.originChannelId ?? null,
+        submissionKey: input.submissionKey,
+        status: "pending",
+        clientGuid: randomUUID(),
+        createdClientId: null,
+        approvalChannelId: null,
+        approvalMessageTs: null,
+        decidedBy: null,
+        decidedAt: null,
+        decisionReason: null,
+        lastError: null,
+        attempts: 0,
+        outcomeNotifiedAt: null,
+        remindersSent: 0,
+        nextReminderAt: input.nextReminderAt,
+        expiresAt: input.expiresAt,
+        createdAt: now,
+        updatedAt: now,
+        lastActor: input.requesterId,
+        lastDetail: null,
+      };
+      // Every column a placeholder: the same prepared INSERT serves every submission.
+      const [request] = await kit.prepared("insert_request", () => kit.insertRequest(slotsFor(row)))(encoded(t, row));
       if (request) return { kind: "recorded", request };
       // Recorded meanwhile by another process (a replica given the same submission).
       const [winner] = await bySubmission({ key: input.submissionKey });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { checkSlackCall, RESPONSE_URL, type SlackLimitError } from "./slackLimits.ts";
 
 /** One Web API call as the stand-in received it; JSON-encoded fields (blocks, view) are decoded. */
 export interface SlackCall {
@@ -26,6 +27,14 @@ interface Fault {
   channel?: string;
 }
 
+/** A call (or response_url post) Slack would have refused for its limits, and why. */
+export interface RefusedCall {
+  method: string;
+  args: Record<string, unknown>;
+  error: SlackLimitError;
+  problems: string[];
+}
+
 const JSON_FIELDS = new Set(["blocks", "attachments", "view", "metadata"]);
 /** Slack's lifetime of a trigger_id. */
 export const TRIGGER_TTL_MS = 3000;
@@ -33,10 +42,18 @@ export const TRIGGER_TTL_MS = 3000;
 /**
  * A local stand-in for the Slack Web API: records every call and answers like Slack, or with the
  * errors a test asks for. Also receives response_url posts under /response/.
+ *
+ * Every message and view is checked against Slack's limits (slackLimits.ts): what Slack would
+ * refuse is refused the same way and kept in `refused`, so a test sees the failure the app would
+ * meet in production instead of a success Slack would never give.
  */
 export class SlackStandIn {
   readonly calls: SlackCall[] = [];
   readonly responses: ResponseUrlPost[] = [];
+  /** Calls and response_url posts refused for Slack's limits, oldest first. */
+  readonly refused: RefusedCall[] = [];
+  /** Check calls against Slack's limits (on by default; a benchmark may turn it off). */
+  checkLimits = true;
   /** Members of user groups, for usergroups.users.list. */
   readonly usergroups = new Map<string, string[]>();
   /** What conversations.info answers for the approval channel. */
@@ -152,8 +169,12 @@ export class SlackStandIn {
     const raw = await readBody(req);
     const path = (req.url ?? "").split("?")[0] ?? "";
     if (path.startsWith("/response/")) {
-      this.responses.push({ path, body: parseJson(raw) });
+      const body = parseJson(raw);
+      this.responses.push({ path, body });
       this.notify();
+      const refusal = this.refusal(RESPONSE_URL, body);
+      // A response_url answers a refused body with HTTP 400 and the error as plain text.
+      if (refusal) return sendText(res, 400, refusal);
       return send(res, 200, { ok: true });
     }
     const method = path.replace(/^\/api\//, "");
@@ -177,9 +198,19 @@ export class SlackStandIn {
     }
     if (!token?.startsWith("xoxb-") && !token?.startsWith("xapp-"))
       return send(res, 200, { ok: false, error: "not_authed" });
+    const refusal = this.refusal(method, args);
+    if (refusal) return send(res, 200, { ok: false, error: refusal });
     const answer = this.answer(method, args);
     this.onAnswer?.(call, answer);
     return send(res, 200, answer, { "x-oauth-scopes": this.scopes });
+  }
+
+  /** The error Slack would answer `args` with (the call is then kept in `refused`), or undefined. */
+  private refusal(method: string, args: Record<string, unknown>): SlackLimitError | undefined {
+    if (!this.checkLimits) return undefined;
+    const { error, problems } = checkSlackCall(method, args);
+    if (error) this.refused.push({ method, args, error, problems });
+    return error;
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -265,6 +296,11 @@ function parseJsonValue(value: string): unknown {
   } catch {
     return value;
   }
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "Content-Type": "text/plain" });
+  res.end(text);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -118,6 +118,11 @@ export class RequestService {
     this.transitions.onChange(listener);
   }
 
+  /** Whether `userId` may read `request` in full: its requester and the approvers. */
+  async mayRead(request: Request, userId: string): Promise<boolean> {
+    return request.requesterId === userId || (await this.approvers.isApprover(userId));
+  }
+
   /** Whether `actor` may decide on `request`, re-checked for every click. */
   async mayDecide(request: Request, actor: string): Promise<DecisionRefusal | undefined> {
     if (!(await this.approvers.isApprover(actor))) return "not_approver";

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf } from "../../devkit/harness.ts";
 import { type RunningApp, startApp } from "../../src/app.ts";
 import { nextReminderAfter } from "../../src/requests/reminders.ts";
-import { hasButtons, setRequestTime, threadReplies, updatesOf, WAIT_MS } from "./lifecycle-support.ts";
+import { actionIdsIn, setRequestTime, threadReplies, updatesOf, WAIT_MS } from "./lifecycle-support.ts";
 
 const HOUR = 3_600_000;
 
@@ -142,7 +142,7 @@ describe("expiry", () => {
       WAIT_MS,
       "approval message edit",
     );
-    expect(hasButtons(approval.args.blocks)).toBe(false);
+    expect(actionIdsIn(approval.args.blocks)).toEqual(["view_request"]);
     await h.slack.waitFor(
       () => threadReplies(harness, ts).find((c) => textOf(c.args).includes("expired")),
       WAIT_MS,
@@ -152,7 +152,7 @@ describe("expiry", () => {
     expect(textOf(dm.args)).toContain("expired");
     expect(textOf(dm.args)).toContain("What next");
     const cardEdit = await h.slack.waitFor(() => updatesOf(harness, card.channelId, card.ts)[0], WAIT_MS, "DM edit");
-    expect(hasButtons(cardEdit.args.blocks)).toBe(false);
+    expect(actionIdsIn(cardEdit.args.blocks)).toEqual(["view_request"]);
 
     expect((await h.store.reads.auditOf(id)).at(-1)).toMatchObject({
       actor: "system",

@@ -53,8 +53,23 @@ describe("checkpoints in a worker thread", () => {
       expect(autocheckpoint()).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
       // More than SQLite's own threshold (1,000 pages), so the main connection would have checkpointed.
       write(1500);
+      // Reports made while the writes ran arrive after them, and may say "all checkpointed" of a WAL
+      // that was still growing: wait for the last report to be complete and to have stayed the last.
+      let latest: CheckpointReport | undefined;
+      let since = Date.now();
       await expect
-        .poll(() => reports.some((r) => r.log >= 1500 && r.checkpointed === r.log), { timeout: 10_000 })
+        .poll(
+          () => {
+            if (reports.at(-1) !== latest) {
+              latest = reports.at(-1);
+              since = Date.now();
+            }
+            return latest !== undefined && latest.log >= 1500 && latest.checkpointed === latest.log
+              ? Date.now() - since >= 100
+              : false;
+          },
+          { timeout: 10_000, interval: 20 },
+        )
         .toBe(true);
       // With nothing new to checkpoint, the worker stays quiet (ten intervals here).
       const heard = reports.length;

@@ -1,6 +1,6 @@
 import type { Request } from "../../requests/request.ts";
 import type { DecisionRefusal } from "../../requests/service.ts";
-import { mention } from "./format.ts";
+import { escapeWithin, mention } from "./format.ts";
 
 /** What someone is told when their click changes nothing. */
 export function refusalText(refusal: DecisionRefusal, request: Request | undefined): string {
@@ -40,6 +40,15 @@ function alreadyDecided(r: Request): string {
     case "expired":
       return `${which} has already expired without a decision.`;
   }
+}
+
+/**
+ * What someone is told who may not see a request (only its requester and the approvers may), or
+ * asked for one that does not exist: the same answer, so it does not tell which. `which` is
+ * escaped here (it may be what someone typed).
+ */
+export function notVisibleText(which: string): string {
+  return `I can't show request ${escapeWithin(which, 40)}: it doesn't exist, or it isn't yours to see.`;
 }
 
 /** What someone is told when the bot's database cannot be reached: nothing changed, try again. */

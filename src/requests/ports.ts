@@ -49,8 +49,17 @@ export interface Notifier {
   tellApprovers(request: Request, event: ApproverEvent): Promise<void>;
 }
 
+/**
+ * The directory cannot say who the approvers are just now: their list could not be read and the
+ * last one read is too old to trust. Nobody is taken for an approver, and nobody is told they are not one.
+ */
+export class ApproversUnknownError extends Error {
+  override name = "ApproversUnknownError";
+}
+
 /** Who may decide on requests. */
 export interface ApproverDirectory {
+  /** Rejects with ApproversUnknownError when it cannot tell. */
   isApprover(userId: string): Promise<boolean>;
 }
 

@@ -16,6 +16,8 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
       return `${request ? `Request #${request.id}` : "This request"} has expired without a decision. Nothing was changed.`;
     case "already_decided":
       return request ? `${alreadyDecided(request)} Nothing was changed.` : "That request has already been decided.";
+    case "approvers_unknown":
+      return APPROVERS_UNKNOWN_TEXT;
   }
 }
 
@@ -45,3 +47,7 @@ function alreadyDecided(r: Request): string {
 /** What someone is told when the bot's database cannot be reached: nothing changed, try again. */
 export const DATABASE_UNAVAILABLE_TEXT =
   "I can't reach my database just now, so nothing was changed. Please try again in a minute.";
+
+/** What someone is told when who the approvers are cannot be checked (the user group can't be read). */
+export const APPROVERS_UNKNOWN_TEXT =
+  "I can't check who the approvers are right now, so nothing was changed. Please try again in a few minutes.";

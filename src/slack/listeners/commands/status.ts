@@ -23,9 +23,18 @@ export async function statusReply(deps: ListenerDeps, userId: string, which: str
   }
   const id = Number(which.replace(/^#/, ""));
   const request = id > 0 ? await reads.get(id) : undefined;
-  // Someone else's request is shown only to approvers; the answer does not tell "missing" from "not yours".
-  const visible = request && (request.requesterId === userId || (await deps.service.isApprover(userId)));
-  if (!request || !visible) {
+  if (request?.requesterId === userId) {
+    return requestDetail(request, deps.tenantLabel(request.tenant), await reads.auditOf(request.id));
+  }
+  // Someone else's request is shown only to approvers. Whether it exists or not, the same
+  // question is asked and the same answer given: nothing tells "missing" from "not yours".
+  const approver = await deps.service.approverStatus(userId);
+  if (approver === "unknown") {
+    return {
+      text: `I can't show request ${shown} just now: I can't check who the approvers are right now, and it isn't one of yours (or it doesn't exist). Please try again in a few minutes.`,
+    };
+  }
+  if (!request || !approver) {
     return { text: `I can't show request ${shown}: it doesn't exist, or it isn't yours to see.` };
   }
   return requestDetail(request, deps.tenantLabel(request.tenant), await reads.auditOf(request.id));

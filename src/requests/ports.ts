@@ -181,7 +181,10 @@ export interface RequestReader {
   countByRequester(requesterId: string): Promise<number>;
   /** One page of a person's requests, newest first (keyset paging: as fast on page 100 as on page 1). */
   pageByRequester(requesterId: string, cursor: PageCursor, size: number): Promise<RequestPage>;
-  /** Pending requests, oldest first, leaving out those of `excludedRequesterId`; and how many there are. */
+  /**
+   * Pending requests not yet past their expiry (those can no longer be decided), oldest first,
+   * leaving out those of `excludedRequesterId`; and how many there are.
+   */
   pendingFor(excludedRequesterId: string | undefined, limit: number): Promise<{ requests: Request[]; total: number }>;
   auditOf(id: number): Promise<AuditEntry[]>;
 }

@@ -140,13 +140,18 @@ export class RequestService {
     this.transitions.onChange(listener);
   }
 
-  /** Whether `actor` may decide on `request`, re-checked for every click. */
-  async mayDecide(request: Request, actor: string): Promise<DecisionRefusal | undefined> {
+  /**
+   * Whether `actor` may decide at all, re-checked for every click before the request is even
+   * looked up; then selfApproval for the request itself.
+   */
+  private async mayDecide(actor: string): Promise<DecisionRefusal | undefined> {
     const approver = await this.approverStatus(actor);
     if (approver === "unknown") return "approvers_unknown";
-    if (!approver) return "not_approver";
-    if (request.requesterId === actor && !this.policy.allowSelfApproval) return "self_approval";
-    return undefined;
+    return approver ? undefined : "not_approver";
+  }
+
+  private selfApproval(request: Request, actor: string): DecisionRefusal | undefined {
+    return request.requesterId === actor && !this.policy.allowSelfApproval ? "self_approval" : undefined;
   }
 
   /** Approves a pending request and starts creating its client in the background. */
@@ -224,9 +229,12 @@ export class RequestService {
   }
 
   private async checkDecision(id: number, actor: string, state: RequestStatus): Promise<DecisionResult> {
+    // Someone who may not decide learns nothing of the request, not even whether it exists.
+    const barred = await this.mayDecide(actor);
+    if (barred) return { ok: false, refusal: barred };
     const request = await this.store.get(id);
     if (!request) return { ok: false, refusal: "not_found" };
-    const refusal = await this.mayDecide(request, actor);
+    const refusal = this.selfApproval(request, actor);
     if (refusal) return { ok: false, refusal, request };
     const settled = await this.expireIfDue(request);
     if (settled) return settled;

@@ -49,8 +49,17 @@ export interface Notifier {
   tellApprovers(request: Request, event: ApproverEvent): Promise<void>;
 }
 
+/**
+ * The directory cannot say who the approvers are just now: their list could not be read and the
+ * last one read is too old to trust. Nobody is taken for an approver, and nobody is told they are not one.
+ */
+export class ApproversUnknownError extends Error {
+  override name = "ApproversUnknownError";
+}
+
 /** Who may decide on requests. */
 export interface ApproverDirectory {
+  /** Rejects with ApproversUnknownError when it cannot tell. */
   isApprover(userId: string): Promise<boolean>;
 }
 
@@ -172,7 +181,10 @@ export interface RequestReader {
   countByRequester(requesterId: string): Promise<number>;
   /** One page of a person's requests, newest first (keyset paging: as fast on page 100 as on page 1). */
   pageByRequester(requesterId: string, cursor: PageCursor, size: number): Promise<RequestPage>;
-  /** Pending requests, oldest first, leaving out those of `excludedRequesterId`; and how many there are. */
+  /**
+   * Pending requests not yet past their expiry (those can no longer be decided), oldest first,
+   * leaving out those of `excludedRequesterId`; and how many there are.
+   */
   pendingFor(excludedRequesterId: string | undefined, limit: number): Promise<{ requests: Request[]; total: number }>;
   auditOf(id: number): Promise<AuditEntry[]>;
 }

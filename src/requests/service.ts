@@ -6,7 +6,14 @@ import { Announcer, type OutcomeEvent } from "./announcer.ts";
 import { type ApprovalPostPolicy, ApprovalPosts } from "./approvalPosts.ts";
 import { type CreationPolicy, Creations } from "./creation.ts";
 import type { RequestForm } from "./form.ts";
-import type { ApprovalPostQueue, ApproverDirectory, Notifier, RequestStore, TransitionSet } from "./ports.ts";
+import {
+  type ApprovalPostQueue,
+  type ApproverDirectory,
+  ApproversUnknownError,
+  type Notifier,
+  type RequestStore,
+  type TransitionSet,
+} from "./ports.ts";
 import { nextReminderAfter } from "./reminders.ts";
 import type { Request, RequestStatus } from "./request.ts";
 import { Transitions } from "./transitions.ts";
@@ -30,7 +37,9 @@ export type DecisionRefusal =
   | "self_approval"
   | "already_decided"
   /** Past its expiry time: it is expired now, whether or not the sweep got there first. */
-  | "expired";
+  | "expired"
+  /** Who the approvers are cannot be checked just now (ApproversUnknownError): nothing is decided on a guess. */
+  | "approvers_unknown";
 export type DecisionResult =
   | { ok: true; request: Request }
   | { ok: false; refusal: DecisionRefusal; request?: Request };
@@ -105,9 +114,22 @@ export class RequestService {
     return this.approvalPosts.announce(request);
   }
 
-  /** Whether `userId` is an approver at all (App Home shows them what waits). */
-  isApprover(userId: string): Promise<boolean> {
-    return this.approvers.isApprover(userId);
+  /**
+   * Whether `userId` is an approver at all (App Home shows them what waits); false while the
+   * directory cannot tell (ApproversUnknownError): nothing is shown on a guess.
+   */
+  async isApprover(userId: string): Promise<boolean> {
+    return (await this.approverStatus(userId)) === true;
+  }
+
+  /** Whether `userId` is an approver, or "unknown" while the directory cannot tell. */
+  async approverStatus(userId: string): Promise<boolean | "unknown"> {
+    try {
+      return await this.approvers.isApprover(userId);
+    } catch (error) {
+      if (error instanceof ApproversUnknownError) return "unknown";
+      throw error;
+    }
   }
 
   /**
@@ -118,16 +140,29 @@ export class RequestService {
     this.transitions.onChange(listener);
   }
 
-  /** Whether `userId` may read `request` in full: its requester and the approvers. */
-  async mayRead(request: Request, userId: string): Promise<boolean> {
-    return request.requesterId === userId || (await this.approvers.isApprover(userId));
+  /**
+   * Whether `userId` may read `request` in full: its requester and the approvers. "unknown" while
+   * the approvers cannot be checked; false for a request that does not exist.
+   */
+  async mayRead(request: Request | undefined, userId: string): Promise<boolean | "unknown"> {
+    if (request !== undefined && request.requesterId === userId) return true;
+    const approver = await this.approverStatus(userId);
+    if (approver === "unknown") return "unknown";
+    return request !== undefined && approver;
   }
 
-  /** Whether `actor` may decide on `request`, re-checked for every click. */
-  async mayDecide(request: Request, actor: string): Promise<DecisionRefusal | undefined> {
-    if (!(await this.approvers.isApprover(actor))) return "not_approver";
-    if (request.requesterId === actor && !this.policy.allowSelfApproval) return "self_approval";
-    return undefined;
+  /**
+   * Whether `actor` may decide at all, re-checked for every click before the request is even
+   * looked up; then selfApproval for the request itself.
+   */
+  private async mayDecide(actor: string): Promise<DecisionRefusal | undefined> {
+    const approver = await this.approverStatus(actor);
+    if (approver === "unknown") return "approvers_unknown";
+    return approver ? undefined : "not_approver";
+  }
+
+  private selfApproval(request: Request, actor: string): DecisionRefusal | undefined {
+    return request.requesterId === actor && !this.policy.allowSelfApproval ? "self_approval" : undefined;
   }
 
   /** Approves a pending request and starts creating its client in the background. */
@@ -205,9 +240,12 @@ export class RequestService {
   }
 
   private async checkDecision(id: number, actor: string, state: RequestStatus): Promise<DecisionResult> {
+    // Someone who may not decide learns nothing of the request, not even whether it exists.
+    const barred = await this.mayDecide(actor);
+    if (barred) return { ok: false, refusal: barred };
     const request = await this.store.get(id);
     if (!request) return { ok: false, refusal: "not_found" };
-    const refusal = await this.mayDecide(request, actor);
+    const refusal = this.selfApproval(request, actor);
     if (refusal) return { ok: false, refusal, request };
     const settled = await this.expireIfDue(request);
     if (settled) return settled;

@@ -270,6 +270,30 @@ export function requestStoreCases(name: string, makeFixture: () => Promise<Store
       expect((await store.listDueForReminder(T0 + 1000, 1)).map((r) => r.id)).toEqual([soon.id]);
     });
 
+    it("offers for a decision only pending requests not past their expiry, and counts only those", async () => {
+      const past = await record({ submissionKey: "V1", expiresAt: T0 + 100 });
+      const atNow = await record({ submissionKey: "V2", expiresAt: T0 + 200 });
+      const open = await record({ submissionKey: "V3", expiresAt: T0 + 300 });
+      const other = await record({ submissionKey: "V4", requesterId: "U2", expiresAt: T0 + 300 });
+      const decided = await record({ submissionKey: "V5", expiresAt: T0 + 300 });
+      await store.transition({ id: decided.id, from: "pending", to: "denied", actor: "UA" });
+      const reads = db.stores.reads;
+      expect(await reads.pendingFor(undefined, 10)).toEqual({
+        requests: [past, atNow, open, other].map((r) => expect.objectContaining({ id: r.id })),
+        total: 4,
+      });
+      now = T0 + 200;
+      const waiting = await reads.pendingFor(undefined, 10);
+      expect(waiting.requests.map((r) => r.id)).toEqual([open.id, other.id]);
+      expect(waiting.total).toBe(2);
+      expect(await reads.pendingFor("U2", 10)).toEqual({
+        requests: [expect.objectContaining({ id: open.id })],
+        total: 1,
+      });
+      // Not expired by reading: they stay pending until a decision or the sweep expires them.
+      expect((await store.get(past.id))?.status).toBe("pending");
+    });
+
     it("stores what a transition sets as it is: JSON as JSON, null as NULL, whatever the order of the fields", async () => {
       const r = await record();
       await store.transition({

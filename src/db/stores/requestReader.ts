@@ -5,7 +5,10 @@ import type { Kit } from "../kit.ts";
 
 /** What App Home and `status` read; every query stays on an index (bench/home.ts). */
 export class KitRequestReader implements RequestReader {
-  constructor(private readonly kit: Kit) {}
+  constructor(
+    private readonly kit: Kit,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private get t() {
     return this.kit.t.requests;
@@ -65,8 +68,11 @@ export class KitRequestReader implements RequestReader {
     limit: number,
   ): Promise<{ requests: Request[]; total: number }> {
     const t = this.t;
+    // Past its expiry a request can no longer be decided (the service expires it at the click),
+    // whether or not the sweep has got to it: it is not offered.
     const waiting = and(
       eq(t.status, "pending"),
+      gt(t.expiresAt, this.now()),
       excludedRequesterId === undefined ? undefined : ne(t.requesterId, excludedRequesterId),
     );
     const [requests, [counted]] = await Promise.all([

@@ -1,5 +1,5 @@
 import { fullRequestModal } from "../../surfaces/fullRequest.ts";
-import { notVisibleText } from "../../surfaces/refusals.ts";
+import { approversUnknownReadText, notVisibleText } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { type ButtonHandler, requestIdOf, tellClicker } from "./clicker.ts";
 
@@ -13,7 +13,12 @@ export function viewRequest(deps: ListenerDeps): ButtonHandler {
     const id = requestIdOf(args.action);
     if (id === undefined) return;
     const request = await deps.reads.get(id);
-    if (!request || !(await deps.service.mayRead(request, args.body.user.id))) {
+    const readable = await deps.service.mayRead(request, args.body.user.id);
+    if (readable === "unknown") {
+      await tellClicker(args, deps, approversUnknownReadText(`#${id}`));
+      return;
+    }
+    if (!request || !readable) {
       await tellClicker(args, deps, notVisibleText(`#${id}`));
       return;
     }

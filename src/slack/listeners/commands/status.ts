@@ -1,6 +1,6 @@
 import { COMMAND } from "../../ids.ts";
 import { escapeWithin } from "../../surfaces/format.ts";
-import { notVisibleText } from "../../surfaces/refusals.ts";
+import { approversUnknownReadText, notVisibleText } from "../../surfaces/refusals.ts";
 import { requestDetail, requestList } from "../../surfaces/status.ts";
 import type { ListenerDeps } from "../deps.ts";
 
@@ -25,6 +25,8 @@ export async function statusReply(deps: ListenerDeps, userId: string, which: str
   const id = Number(which.replace(/^#/, ""));
   const request = id > 0 ? await reads.get(id) : undefined;
   // Someone else's request is shown only to approvers; the answer does not tell "missing" from "not yours".
-  if (!request || !(await deps.service.mayRead(request, userId))) return { text: notVisibleText(which) };
+  const readable = await deps.service.mayRead(request, userId);
+  if (readable === "unknown") return { text: approversUnknownReadText(which) };
+  if (!request || !readable) return { text: notVisibleText(which) };
   return requestDetail(request, deps.tenantLabel(request.tenant), await reads.auditOf(request.id));
 }

@@ -11,7 +11,7 @@ import * as schema from "./schema.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../drizzle/postgres", import.meta.url));
 /** pg_advisory_lock key held while migrating: replicas starting together apply migrations one at a time. */
-const MIGRATION_LOCK = 726_163_686_561;
+export const MIGRATION_LOCK = 726_163_686_561;
 /** How long /healthz waits for the database before calling it unavailable. */
 const HEALTH_TIMEOUT_MS = 2_000;
 

@@ -35,6 +35,9 @@ import { homesOf, openHome } from "./lifecycle-support.ts";
  * stand-in, so "once" is counted over all of them.
  */
 
+/** Past the documented takeover time (lease + sweep): the taker's own work, on a busy machine. */
+const TAKEOVER_SLACK_MS = 5_000;
+
 const OTHER: Person = { id: "U0OTHER1", name: "olga" };
 const THIRD: Person = { id: "U0THIRD1", name: "theo" };
 
@@ -306,7 +309,7 @@ describe("replicas on one PostgreSQL database", () => {
     const takenOverAfterMs = Date.now() - killedAt;
     expect(created.createdClientId).toBe(guid);
     // Within the documented bound (plus slack for a loaded machine), and not before the lease ended.
-    expect(takenOverAfterMs).toBeLessThanOrEqual(boundMs + 3000);
+    expect(takenOverAfterMs).toBeLessThanOrEqual(boundMs + TAKEOVER_SLACK_MS);
     const takeover = (await h.store.reads.auditOf(id)).find(
       (e) => e.fromStatus === "creating" && e.toStatus === "creating",
     );

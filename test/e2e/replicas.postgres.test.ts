@@ -21,7 +21,7 @@ import {
   viewSubmissionPayload,
 } from "../../devkit/slackRequests.ts";
 import type { SlackCall } from "../../devkit/slackStandIn.ts";
-import { MIGRATION_LOCK } from "../../src/db/postgres/open.ts";
+import { MIGRATION_LOCK, openPostgres } from "../../src/db/postgres/open.ts";
 import { BLOCKS, CALLBACKS } from "../../src/slack/ids.ts";
 import { freshPostgresDatabase } from "../support/postgres.ts";
 import { replicasPerTest } from "../support/replicas.ts";
@@ -424,6 +424,35 @@ describe("migrations with replicas starting together", () => {
       const settled = await Promise.allSettled(children);
       for (const child of settled) if (child.status === "fulfilled") await child.value.kill9();
       await h.stop();
+      await empty.drop();
+    }
+  });
+
+  it("a replica waits for another's migration longer than its statement timeout, and keeps that timeout afterwards", async () => {
+    const empty = await freshPostgresDatabase("migrate_wait");
+    const holder = new pg.Client({ connectionString: empty.url });
+    const config = {
+      kind: "postgres",
+      url: empty.url,
+      poolMax: 1,
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 300,
+    } as const;
+    let opened: Awaited<ReturnType<typeof openPostgres>> | undefined;
+    try {
+      await holder.connect();
+      await holder.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
+      const opening = openPostgres(config);
+      // Held for several times the statement timeout, as a long migration would.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await holder.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]);
+      opened = await opening;
+      expect(await opened.healthy()).toBe(true);
+      // Its one connection, the one that migrated, is back under the statement timeout.
+      await expect(opened.drizzle.execute("select pg_sleep(2)")).rejects.toThrow();
+    } finally {
+      await opened?.close();
+      await holder.end().catch(() => undefined);
       await empty.drop();
     }
   });

@@ -71,11 +71,15 @@ export async function openPostgres(
 async function migrateOnce(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
+    // Neither the wait for another replica's migration nor a migration of a large table is an
+    // ordinary statement: the statement timeout would stop every replica starting meanwhile.
+    await client.query("set statement_timeout = 0");
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
     try {
       await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS });
     } finally {
       await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]);
+      await client.query("reset statement_timeout");
     }
   } finally {
     client.release();

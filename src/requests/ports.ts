@@ -126,7 +126,7 @@ export interface RequestStore {
   claimOutcomeNotification(id: number, status: RequestStatus): Promise<Request | undefined>;
   /** Takes the reminder due at `request.nextReminderAt`; true for exactly one caller. */
   claimReminder(request: Request, next: number | null): Promise<boolean>;
-  /** Counts one Identity API call, and renews the creation's lease. */
+  /** Counts one Identity API call, and renews the lease, of a creation under way. */
   countAttempt(id: number): Promise<void>;
   /** Renews the lease of a creation under way (see Creations). */
   renewLease(id: number): Promise<void>;

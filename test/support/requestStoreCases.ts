@@ -422,6 +422,19 @@ export function requestStoreCases(name: string, makeFixture: () => Promise<Store
       expect((await store.claimOutcomeNotification(r.id, "created"))?.status).toBe("created");
     });
 
+    it("a late attempt or lease renewal, after another process finished the creation, changes nothing", async () => {
+      const r = await record();
+      await store.transition({ id: r.id, from: "pending", to: "approved", actor: "UA" });
+      await store.transition({ id: r.id, from: "approved", to: "creating", actor: "UA" });
+      await store.countAttempt(r.id);
+      now = T0 + 50;
+      await store.transition({ id: r.id, from: "creating", to: "created", actor: "system" });
+      now = T0 + 100;
+      await store.countAttempt(r.id);
+      await store.renewLease(r.id);
+      expect(await store.get(r.id)).toMatchObject({ status: "created", attempts: 1, updatedAt: T0 + 50 });
+    });
+
     it("lets one process take over a creation only once its lease has ended", async () => {
       const r = await record();
       now = T0 + 10;

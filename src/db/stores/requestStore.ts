@@ -199,8 +199,13 @@ export class KitRequestStore implements RequestStore {
 
   async countAttempt(id: number): Promise<void> {
     const t = this.t;
+    // Only while it is being created: a late call of a process whose creation another finished
+    // must not move the finished request's time.
     await this.kit.prepared("count_attempt", () =>
-      this.kit.updateRequests({ attempts: sql`${t.attempts} + 1`, updatedAt: slot("now") }, eq(t.id, slot("id"))),
+      this.kit.updateRequests(
+        { attempts: sql`${t.attempts} + 1`, updatedAt: slot("now") },
+        allOf(eq(t.id, slot("id")), eq(t.status, "creating")),
+      ),
     )({ id, now: this.now() });
   }
 

@@ -61,6 +61,8 @@ describe("PostgreSQL outages", () => {
   it("while it is down: /healthz says 503 at once, a submission is answered in the form, clicks, the deny form, status and App Home say so; nothing is half-recorded or posted", async () => {
     const x = await start();
     const { id, ts } = await x.submitValid();
+    // Everything the submission sends, sent: the approval post, then the requester's DM.
+    await x.slack.waitFor(() => x.dmsTo(REQUESTER).length === 1, WAIT_MS, "the requester's DM");
     expect((await health(x)).status).toBe(200);
     const posts = x.approvalPosts().length;
     const dms = x.dmsTo(REQUESTER).length;

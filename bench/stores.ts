@@ -79,7 +79,7 @@ async function main(): Promise<void> {
         lastError: null,
         outcomeNotifiedAt: null,
       });
-      await time("claimOutcomeNotification", () => requests.claimOutcomeNotification(request.id));
+      await time("claimOutcomeNotification", () => requests.claimOutcomeNotification(request.id, "created"));
       await time("requesterMessageOf", () => requests.requesterMessageOf(request.id));
     }
 

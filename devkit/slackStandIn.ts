@@ -17,7 +17,8 @@ export interface ResponseUrlPost {
 
 interface Fault {
   method: string;
-  error: string;
+  /** Absent: the call is only held for `delayMs`, then answered as usual. */
+  error?: string;
   times: number;
   /** HTTP status: 429 with Retry-After for ratelimited, like Slack. */
   status?: number;
@@ -25,6 +26,8 @@ interface Fault {
   delayMs?: number;
   /** Only calls whose `channel` argument is this (e.g. the approval channel, not DMs). */
   channel?: string;
+  /** Only calls whose arguments satisfy this. */
+  matching?: (args: Record<string, unknown>) => boolean;
 }
 
 /** A call (or response_url post) Slack would have refused for its limits, and why. */
@@ -117,6 +120,15 @@ export class SlackStandIn {
     this.faults.push({ method, error, times: options.times ?? 1, ...options });
   }
 
+  /** The next `times` calls of `method` (those matching `options`) wait `delayMs`, then are answered as usual. */
+  hold(
+    method: string,
+    delayMs: number,
+    options: { times?: number; channel?: string; matching?: (args: Record<string, unknown>) => boolean } = {},
+  ): void {
+    this.faults.push({ method, times: options.times ?? 1, delayMs, ...options });
+  }
+
   callsOf(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -187,11 +199,17 @@ export class SlackStandIn {
     this.notify();
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     const fault = this.faults.find(
-      (f) => f.method === method && f.times > 0 && (f.channel === undefined || f.channel === args.channel),
+      (f) =>
+        f.method === method &&
+        f.times > 0 &&
+        (f.channel === undefined || f.channel === args.channel) &&
+        (f.matching === undefined || f.matching(args)),
     );
     if (fault) {
       fault.times--;
       if (fault.delayMs) await sleep(fault.delayMs);
+    }
+    if (fault?.error !== undefined) {
       const headers: Record<string, string> =
         fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
       return send(res, fault.status ?? 200, { ok: false, error: fault.error }, headers);

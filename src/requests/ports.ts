@@ -127,11 +127,15 @@ export interface RequestStore {
   /** Remembers the requester's DM with the Cancel button (the latest one), so it can be edited later. */
   setRequesterMessage(id: number, ref: MessageRef): Promise<void>;
   requesterMessageOf(id: number): Promise<MessageRef | undefined>;
-  /** Marks the final outcome as told; true for exactly one caller. */
-  claimOutcomeNotification(id: number): Promise<boolean>;
+  /**
+   * Marks the outcome `status` as told, if the request still has it and nobody told it yet: the
+   * request as it is now, for exactly one caller; undefined for the others, and for an outcome a
+   * retry has already replaced.
+   */
+  claimOutcomeNotification(id: number, status: RequestStatus): Promise<Request | undefined>;
   /** Takes the reminder due at `request.nextReminderAt`; true for exactly one caller. */
   claimReminder(request: Request, next: number | null): Promise<boolean>;
-  /** Counts one Identity API call, and renews the creation's lease. */
+  /** Counts one Identity API call, and renews the lease, of a creation under way. */
   countAttempt(id: number): Promise<void>;
   /** Renews the lease of a creation under way (see Creations). */
   renewLease(id: number): Promise<void>;
@@ -156,7 +160,7 @@ export interface ApprovalPostQueue {
   defer(id: number, now: number, error: string, backoffMs: (failures: number) => number): Promise<ApprovalPostRetry>;
   /** Marks that the requester was told the request waits to be posted; true for exactly one caller. */
   claimUnpostedNotice(id: number, now: number): Promise<boolean>;
-  /** Ends the backoff of every request still waiting to be posted; returns how many. */
+  /** Ends the backoff of every request still waiting to be posted (posts under way keep their claims); returns how many. */
   makeDue(now: number): Promise<number>;
   retryOf(id: number): Promise<ApprovalPostRetry | undefined>;
 }

@@ -11,7 +11,7 @@ import * as schema from "./schema.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../drizzle/postgres", import.meta.url));
 /** pg_advisory_lock key held while migrating: replicas starting together apply migrations one at a time. */
-const MIGRATION_LOCK = 726_163_686_561;
+export const MIGRATION_LOCK = 726_163_686_561;
 /** How long /healthz waits for the database before calling it unavailable. */
 const HEALTH_TIMEOUT_MS = 2_000;
 
@@ -71,11 +71,15 @@ export async function openPostgres(
 async function migrateOnce(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
+    // Neither the wait for another replica's migration nor a migration of a large table is an
+    // ordinary statement: the statement timeout would stop every replica starting meanwhile.
+    await client.query("set statement_timeout = 0");
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
     try {
       await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS });
     } finally {
       await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]);
+      await client.query("reset statement_timeout");
     }
   } finally {
     client.release();

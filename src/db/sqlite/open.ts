@@ -6,7 +6,7 @@ import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3"
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import type { Database } from "../database.ts";
 import { storesOver } from "../database.ts";
-import { startBackgroundCheckpoints } from "./checkpoints.ts";
+import { checkpointsOnceBusy } from "./checkpoints.ts";
 import { sqliteKit } from "./kit.ts";
 import * as schema from "./schema.ts";
 
@@ -24,7 +24,7 @@ export interface SqliteOptions {
 
 /**
  * Opens (creating if needed) the SQLite file, applies pending migrations, and checkpoints its WAL
- * from a worker thread (db/sqlite/checkpoints.ts). Only this process writes it.
+ * from a worker thread once it grows (db/sqlite/checkpoints.ts). Only this process writes it.
  */
 export function openSqlite(path: string, options: SqliteOptions = {}): Database & { drizzle: SqliteDrizzle } {
   const memory = path === ":memory:";
@@ -41,7 +41,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): Database 
   const checkpoints =
     memory || options.readonly
       ? undefined
-      : startBackgroundCheckpoints(sqlite, path, { onFailure: options.onCheckpointFailure });
+      : checkpointsOnceBusy(sqlite, path, { onFailure: options.onCheckpointFailure });
   const ping = sqlite.prepare("select 1 as ok");
   return {
     dialect: "sqlite",

@@ -1,16 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import type { Database } from "../database.ts";
 import { storesOver } from "../database.ts";
+import { migrationsFolder } from "../migrations.ts";
 import { checkpointsOnceBusy } from "./checkpoints.ts";
 import { sqliteKit } from "./kit.ts";
 import * as schema from "./schema.ts";
-
-const MIGRATIONS = fileURLToPath(new URL("../../../drizzle/sqlite", import.meta.url));
 
 export type SqliteDrizzle = BetterSQLite3Database<typeof schema> & { $client: BetterSqlite3.Database };
 
@@ -37,7 +35,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): Database 
     sqlite.pragma("synchronous = NORMAL");
   }
   const db = drizzle({ client: withStatementCache(sqlite), schema });
-  if (!options.readonly) migrate(db, { migrationsFolder: MIGRATIONS });
+  if (!options.readonly) migrate(db, { migrationsFolder: migrationsFolder("sqlite") });
   const checkpoints =
     memory || options.readonly
       ? undefined

@@ -1,7 +1,8 @@
-import { WebClient, type WebClientOptions } from "@slack/web-api";
+import type { WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.ts";
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
+import { WebClient } from "./bolt.ts";
 
 /** A problem that must stop the start: the message says what to fix. */
 export class StartupError extends Error {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isLoopbackHost } from "./loopback.ts";
 
 export const logLevelNames = ["debug", "info", "warn", "error"] as const;

@@ -1,6 +1,6 @@
 import type { Logger } from "@slack/bolt";
-import { LogLevel } from "@slack/bolt";
 import type { LogLevelName } from "./config.ts";
+import { LogLevel } from "./slack/bolt.ts";
 
 const ORDER: Record<LogLevelName, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const TOKEN_PATTERNS = [

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { errorMessage } from "../errorMessage.ts";
 import { hintFor, IdentityApiError, parseRetryAfter } from "./errors.ts";
 

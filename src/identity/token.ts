@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { TenantConfig } from "../config.ts";
 import type { Redactor } from "../log.ts";
 import { isLoopbackHost } from "../loopback.ts";

@@ -1,20 +1,13 @@
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+import { build } from "../../scripts/build.ts";
 
 /**
- * Vitest globalSetup: compiles src/ to dist/ (incremental, a few seconds when nothing changed),
- * so the tests that start the bot as a process run exactly what production runs.
+ * Vitest globalSetup: the production build (type check, then the bundles in dist/; a few seconds
+ * when nothing changed), so the tests that start the bot as a process run exactly what production runs.
  */
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   try {
-    execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
-      cwd: ROOT,
-      stdio: "pipe",
-    });
+    await build();
   } catch (error) {
-    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
-    throw new Error(`The build (tsc -p tsconfig.build.json) failed, so the tests cannot run:\n${output}`);
+    throw new Error(`The build (npm run build) failed, so the tests cannot run:\n${String(error)}`);
   }
 }

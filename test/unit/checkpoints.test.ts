@@ -5,6 +5,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type CheckpointReport,
+  checkpointsOnceBusy,
   FALLBACK_AUTOCHECKPOINT_PAGES,
   startBackgroundCheckpoints,
 } from "../../src/db/sqlite/checkpoints.ts";
@@ -104,5 +105,38 @@ describe("checkpoints in a worker thread", () => {
     await checkpoints.stop(2_000);
     write(10);
     expect(database.prepare("select count(*) as n from notes").get()).toEqual({ n: 20 });
+  });
+
+  it("starts the worker only once the WAL has grown to where SQLite would checkpoint", async () => {
+    const reports: CheckpointReport[] = [];
+    const checkpoints = checkpointsOnceBusy(database, path(), {
+      intervalMs: 20,
+      watchIntervalMs: 20,
+      onCheckpoint: (report) => reports.push(report),
+    });
+    try {
+      expect(autocheckpoint()).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
+      // A few commits: a running worker would checkpoint (and report) them within one interval.
+      write(50);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(reports).toEqual([]);
+      write(1000);
+      await expect
+        .poll(() => reports.some((r) => r.log >= 1050 && r.checkpointed === r.log), { timeout: 10_000 })
+        .toBe(true);
+    } finally {
+      await checkpoints.stop();
+    }
+    database.close();
+    database = openWal(path());
+    expect(database.prepare("select count(*) as n from notes").get()).toEqual({ n: 1050 });
+  });
+
+  it("stops before the worker ever started without waiting", async () => {
+    const checkpoints = checkpointsOnceBusy(database, path(), { watchIntervalMs: 20 });
+    write(5);
+    await checkpoints.stop(2_000);
+    await checkpoints.stop(2_000);
+    expect(database.prepare("select count(*) as n from notes").get()).toEqual({ n: 5 });
   });
 });

@@ -1,5 +1,5 @@
 import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
-import { z } from "zod";
+import * as z from "zod";
 import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, CALLBACKS, COMMAND } from "../ids.ts";
 import { decisionButtons } from "./approvalMessage.ts";

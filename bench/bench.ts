@@ -28,7 +28,7 @@ import {
   requesterId,
 } from "./fixtures.ts";
 import { Arrivals, closedLoop, type LatencySummary, percentile, SlackSender, summarise } from "./load.ts";
-import { AppProcess, ENTRIES, type Memory, ROOT } from "./processes.ts";
+import { AppProcess, buildApps, ENTRIES, type Memory, ROOT } from "./processes.ts";
 import { type SeedSummary, seedDatabase } from "./seed.ts";
 
 export const APPS = ["ours", "bare"] as const;
@@ -78,8 +78,11 @@ export interface BenchOptions {
   tmpRoot?: string;
   /** Progress lines (default: none). */
   progress?: (line: string) => void;
-  /** Entry of "our app" (default src/main.ts of this checkout): to compare another checkout or a patched copy. */
-  oursEntry?: string;
+  /**
+   * Entry of "our app" (default dist/main.js of this checkout, built first): to compare another
+   * checkout's build or a patched copy (a .ts entry runs through tsx).
+   */
+  oursEntry?: string | undefined;
 }
 
 export interface MetricStats extends LatencySummary {
@@ -586,6 +589,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const started = performance.now();
   const progress = options.progress ?? (() => {});
   if (options.counts.length !== options.concurrencies.length) throw new Error("One count per concurrency");
+  const buildMs = await buildApps();
+  progress(`Built both apps (tsc -b) in ${Math.round(buildMs)} ms`);
   const tmpRoot = options.tmpRoot ?? join(ROOT, "bench", "tmp");
   const dir = join(tmpRoot, `run-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
   mkdirSync(dir, { recursive: true });

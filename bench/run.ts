@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: our app against a bare Bolt app, both driven like Slack drives them, on
- * loopback only. Writes bench/results.md (keeping its hand-written analysis section).
+ * `npm run bench`: our app against a bare Bolt app, both compiled and started as production runs
+ * ours (built first), driven like Slack drives them, on loopback only. Writes bench/results.md
+ * (keeping its hand-written analysis section).
  *
  *   npm run bench                  the full benchmark (several minutes)
  *   npm run bench -- --smoke       a few requests, to see it works (no file written, no targets)
@@ -8,7 +9,8 @@
  *            --scenario empty|seeded (only that database)
  *            --profile (node --cpu-prof both apps; profiles kept under bench/tmp/)  --keep (keep logs)
  *            --trace (every measurement to trace.csv under bench/tmp/)
- *            --ours-entry FILE (start "our app" from another main.ts, e.g. a patched copy; not for results.md)
+ *            --ours-entry FILE (start "our app" from another build's main.js, or a .ts through tsx;
+              not for results.md)
  *            --out FILE (default bench/results.md)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";

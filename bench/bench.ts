@@ -39,7 +39,7 @@ import {
   SlackSender,
   summarise,
 } from "./load.ts";
-import { type CpuMark, cpuMsOf, NeighbourWatch } from "./machine.ts";
+import { type CpuMark, cpuMsOf, NeighbourWatch, treeCpuMs } from "./machine.ts";
 import { type BenchPostgres, benchPostgres } from "./postgres.ts";
 import { AppProcess, buildApps, ENTRIES, type Memory, ROOT } from "./processes.ts";
 import { type SeedSummary, seedDatabase, seedPostgres } from "./seed.ts";
@@ -134,6 +134,8 @@ export interface AppLevelResult {
   errorSamples: string[];
   /** CPU time of the app's process per operation of each phase (follow-up work included), in ms. */
   cpuMsPerOp: Record<Phase, number>;
+  /** CPU time of the PostgreSQL server per operation of each phase, in ms (NaN: none, or not ours to measure). */
+  databaseCpuMsPerOp: Record<Phase, number>;
   /** Highest share of one core the benchmark's own process (load and stand-ins) used in a phase. */
   driverBusyMax: number;
   /** Calls to the stand-ins per operation of each phase, by method or route. */
@@ -232,6 +234,8 @@ interface RunResult {
   errors: string[];
   /** CPU time of the app's process in each phase, follow-up work included. */
   cpuMs: Partial<Record<Phase, number>>;
+  /** CPU time of the PostgreSQL server the benchmark started, in each phase (set-ups on PostgreSQL only). */
+  databaseCpuMs: Partial<Record<Phase, number>>;
   /** Share of one core the benchmark's own process (load and stand-ins) used in each phase. */
   driverBusy: Partial<Record<Phase, number>>;
   /** Calls the app made to the stand-ins in each phase (follow-up work included). */
@@ -293,6 +297,8 @@ class Bench {
     private readonly quietMs: number,
     private readonly traceFile: string | undefined,
     private readonly neighbours: NeighbourWatch,
+    /** CPU time so far of the PostgreSQL server the benchmark started, undefined without one. */
+    private readonly databaseCpuMs: () => number | undefined,
   ) {}
 
   private count(what: string): void {
@@ -446,11 +452,17 @@ class Bench {
     const calls: Partial<Record<Phase, Record<string, number>>> = {};
     let callsMark = new Map(this.calls);
     let cpuMark = appCpuMs(app);
+    const databaseCpuMs: Partial<Record<Phase, number>> = {};
+    const databaseCpu = () => (app.id === "pg" || app.id === "pg2" ? this.databaseCpuMs() : undefined);
+    let databaseMark = databaseCpu();
     let driverMark = { cpu: process.cpuUsage(), at: performance.now() };
     const cpuPhase = (phase: Phase) => {
       const now = appCpuMs(app);
       if (now !== undefined && cpuMark !== undefined) cpuMs[phase] = now - cpuMark;
       cpuMark = now;
+      const database = databaseCpu();
+      if (database !== undefined && databaseMark !== undefined) databaseCpuMs[phase] = database - databaseMark;
+      databaseMark = database;
       const used = process.cpuUsage(driverMark.cpu);
       const at = performance.now();
       driverBusy[phase] = (used.user + used.system) / 1000 / (at - driverMark.at);
@@ -578,6 +590,7 @@ class Bench {
       duplicateApprovalPosts,
       errors,
       cpuMs,
+      databaseCpuMs,
       driverBusy,
       calls,
       operations: { slash: count, submit: count, approve: targets.length },
@@ -609,6 +622,7 @@ function aggregate(runs: RunResult[]): AppLevelResult {
   }
   const errors = runs.flatMap((r) => r.errors);
   const cpuMsPerOp = {} as Record<Phase, number>;
+  const databaseCpuMsPerOp = {} as Record<Phase, number>;
   const callsPerOp = {} as Record<Phase, Record<string, number>>;
   for (const phase of PHASES) {
     const operations = runs.reduce((sum, r) => sum + r.operations[phase], 0);
@@ -619,10 +633,12 @@ function aggregate(runs: RunResult[]): AppLevelResult {
       }
     }
     callsPerOp[phase] = perOp;
-    const spent = runs.map((r) => r.cpuMs[phase]);
-    cpuMsPerOp[phase] = spent.every((c) => c !== undefined)
-      ? spent.reduce((sum: number, c) => sum + (c ?? 0), 0) / operations
-      : Number.NaN;
+    const perOperation = (spent: (number | undefined)[]) =>
+      spent.every((c) => c !== undefined)
+        ? spent.reduce((sum: number, c) => sum + (c ?? 0), 0) / operations
+        : Number.NaN;
+    cpuMsPerOp[phase] = perOperation(runs.map((r) => r.cpuMs[phase]));
+    databaseCpuMsPerOp[phase] = perOperation(runs.map((r) => r.databaseCpuMs[phase]));
   }
   return {
     metrics,
@@ -631,6 +647,7 @@ function aggregate(runs: RunResult[]): AppLevelResult {
     errors: errors.length,
     errorSamples: [...new Set(errors)].slice(0, 5),
     cpuMsPerOp,
+    databaseCpuMsPerOp,
     callsPerOp,
     driverBusyMax: Math.max(...runs.flatMap((r) => Object.values(r.driverBusy))),
     othersBusy: runs.map((r) => r.othersBusy),
@@ -673,7 +690,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     () => apps.flatMap((a) => a.processes.map((p) => p.pid)),
     () => postgres?.serverPid,
   );
-  const bench = new Bench(fixtures, options.opTimeoutMs, options.quietMs, traceFile, neighbours);
+  const bench = new Bench(fixtures, options.opTimeoutMs, options.quietMs, traceFile, neighbours, () => {
+    const pid = postgres?.serverPid;
+    return pid === undefined ? undefined : treeCpuMs(pid);
+  });
   const scenarios: ScenarioResult[] = [];
   let failed = true;
   try {

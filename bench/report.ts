@@ -428,17 +428,17 @@ function scenarioDetails(scenario: ScenarioResult): string[] {
   lines.push(
     "### Work, errors and noise",
     "",
-    "App CPU: utime + stime of the app's processes (both replicas together) per operation, follow-up work included. Driver busy: the benchmark's own process, highest share of one core in a phase. Others: share of the whole machine that processes other than the benchmark, the apps and its PostgreSQL server took during the measured runs (median / max of the runs).",
+    "App CPU: utime + stime of the app's processes (both replicas together) per operation, follow-up work included; PostgreSQL CPU: its server's processes, per operation of the set-up using it (slash command / submission / approval). Driver busy: the benchmark's own process, highest share of one core in a phase. Others: share of the whole machine taken by anything but the benchmark, the apps and its PostgreSQL server (other processes, time the hypervisor stole) during the measured runs (median / max of the runs).",
     "",
-    "| conc. | app | expired triggers | errors | duplicate approval posts | CPU ms per slash command | per submission | per approval | driver busy (max) | others (median / max) |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| conc. | app | expired triggers | errors | duplicate approval posts | CPU ms per slash command | per submission | per approval | PostgreSQL CPU ms per op | driver busy (max) | others (median / max) |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   for (const level of scenario.levels) {
     for (const id of ids) {
       const r = level.apps[id];
       if (!r) continue;
       lines.push(
-        `| ${level.concurrency} | ${APP_LABELS[id]} | ${r.expiredTriggers} | ${r.errors} | ${r.duplicateApprovalPosts} | ${PHASES.map((p) => ms(r.cpuMsPerOp[p])).join(" | ")} | ${pct(r.driverBusyMax * 100)} | ${pct(median(r.othersBusy) * 100)} / ${pct(Math.max(...r.othersBusy) * 100)} |`,
+        `| ${level.concurrency} | ${APP_LABELS[id]} | ${r.expiredTriggers} | ${r.errors} | ${r.duplicateApprovalPosts} | ${PHASES.map((p) => ms(r.cpuMsPerOp[p])).join(" | ")} | ${PHASES.some((p) => Number.isFinite(r.databaseCpuMsPerOp[p])) ? PHASES.map((p) => ms(r.databaseCpuMsPerOp[p])).join(" / ") : "–"} | ${pct(r.driverBusyMax * 100)} | ${pct(median(r.othersBusy) * 100)} / ${pct(Math.max(...r.othersBusy) * 100)} |`,
       );
     }
   }

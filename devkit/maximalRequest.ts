@@ -23,22 +23,28 @@ function lineLengths(count: number, total: number): number[] {
   return lengths;
 }
 
-/** One URL per line, each a hostile, `&`-heavy, multi-byte URL, the whole input exactly at the form's limit. */
+/**
+ * One URL per line, each a hostile, `&`-heavy URL, the whole input exactly at the form's limit.
+ * Mentions, CJK and emoji are percent-encoded, as the form requires of a URL's path.
+ */
 function urlList(host: (i: number) => string): string {
   const lengths = lineLengths(FORM.redirectUris.max, FORM.listInputMaxLength);
   return lengths
     .map((length, i) =>
-      padTo(`https://${host(i)}/<!here>/<@U0VICTIM>/中文😀${FAMILY}/cb?${"&x".repeat(60)}&end=`, length),
+      padTo(
+        `https://${host(i)}/${encodeURIComponent(`<!here>/<@U0VICTIM>/中文😀${FAMILY}`)}/cb?${"&x".repeat(60)}&end=`,
+        length,
+      ),
     )
     .join("\n");
 }
 
-/** CJK host labels, different on every line: the form stores them as punycode, about three times as long. */
-function cjkLabel(seed: number, length: number): string {
+/** ASCII host labels, different on every line (the form refuses hosts that are not plain ASCII). */
+function asciiLabel(seed: number, length: number): string {
   let s = seed;
   return Array.from({ length }, () => {
     s = (s * 48_271) % 2_147_483_647;
-    return String.fromCodePoint(0x4e00 + (s % 20_000));
+    return String.fromCharCode(0x61 + (s % 26));
   }).join("");
 }
 
@@ -46,7 +52,7 @@ function corsList(): string {
   const lengths = lineLengths(FORM.allowedCorsOrigins.max, FORM.listInputMaxLength);
   return lengths
     .map((length, i) => {
-      const start = `https://&&&&&&&&.${cjkLabel(i + 1, 55)}.${cjkLabel(i + 101, 55)}.${cjkLabel(i + 201, 55)}.`;
+      const start = `https://&&&&&&&&.${asciiLabel(i + 1, 60)}.${asciiLabel(i + 101, 60)}.${asciiLabel(i + 201, 60)}.`;
       return `${padTo(start, length - ".com".length - 2, "b")}${i}x.com`;
     })
     .join("\n");
@@ -71,8 +77,9 @@ const NAME = padTo(`${HOSTILE} & 中文 ${FAMILY}${"😀".repeat(15)}`, FORM.nam
 
 /**
  * The largest request the form accepts, typed by someone hostile: every list full to its
- * character limit with long `&`-heavy URLs carrying mentions, emoji and CJK; CORS origins with CJK
- * hosts (stored as much longer punycode); the longest name and justification; the shortest lifetime.
+ * character limit with long `&`-heavy URLs carrying (percent-encoded) mentions, emoji and CJK;
+ * CORS origins with long `&` hosts; the longest name and justification, with mentions, links,
+ * emoji and CJK as typed; the shortest lifetime.
  */
 export const MAXIMAL_FORM: FormValues = {
   name: NAME,

@@ -7,7 +7,6 @@ import {
   actionIdsIn,
   buttonValues,
   clickInHome,
-  hasButtons,
   homesOf,
   openHome,
   setRequestTime,
@@ -258,7 +257,8 @@ describe("expiry is enforced at decision time, before any sweep", () => {
         WAIT_MS,
         "the approval message edit",
       );
-      expect(hasButtons(approvalEdit.args.blocks)).toBe(false);
+      // No decision is offered any more; the full request stays one click away.
+      expect(actionIdsIn(approvalEdit.args.blocks)).toEqual(["view_request"]);
 
       // A late sweep and a second click change nothing and tell nobody again.
       await h.service.runSchedule();

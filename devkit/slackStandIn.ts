@@ -40,7 +40,7 @@ export interface RefusedCall {
 
 const JSON_FIELDS = new Set(["blocks", "attachments", "view", "metadata"]);
 /** Slack's lifetime of a trigger_id. */
-export const TRIGGER_TTL_MS = 3000;
+const TRIGGER_TTL_MS = 3000;
 
 /**
  * A local stand-in for the Slack Web API: records every call and answers like Slack, or with the

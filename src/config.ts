@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { isLoopbackHost } from "./loopback.ts";
 
-export const logLevelNames = ["debug", "info", "warn", "error"] as const;
+const logLevelNames = ["debug", "info", "warn", "error"] as const;
 export type LogLevelName = (typeof logLevelNames)[number];
 
 export interface TenantConfig {

@@ -21,7 +21,7 @@ export interface StoreFixture {
   dispose(): Promise<void>;
 }
 
-export const FORM_VALUE: RequestForm = {
+const FORM_VALUE: RequestForm = {
   tenant: "default",
   name: "App",
   redirectUris: ["https://app.example.com/cb"],

@@ -2,8 +2,10 @@ import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slac
 import type { WebClient } from "@slack/web-api";
 import { errorMessage } from "../../../errorMessage.ts";
 import { StoreUnavailableError } from "../../../requests/ports.ts";
+import type { Request } from "../../../requests/request.ts";
+import type { DecisionResult } from "../../../requests/service.ts";
 import { type HomeCursor, parseHomeCursor } from "../../surfaces/home.ts";
-import { DATABASE_UNAVAILABLE_TEXT } from "../../surfaces/refusals.ts";
+import { DATABASE_UNAVAILABLE_TEXT, refusalText } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & { client: WebClient };
@@ -14,6 +16,29 @@ export function requestIdOf(action: ButtonAction): number | undefined {
   // Our buttons carry the number as a string; a forged payload may carry anything.
   const value: unknown = action.value;
   return typeof value === "string" && /^[1-9]\d{0,11}$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * A button that asks the domain for a decision on the request it carries: acked, the request
+ * number read (a button without one is ignored), the domain asked on behalf of the clicker; a
+ * refusal is told to the clicker alone, and `then` runs when the domain agreed.
+ */
+export function decisionButton(
+  deps: ListenerDeps,
+  decide: (id: number, userId: string) => Promise<DecisionResult>,
+  then: (args: ButtonArgs, request: Request) => Promise<void> = async () => {},
+): ButtonHandler {
+  return async (args) => {
+    await args.ack();
+    const id = requestIdOf(args.action);
+    if (id === undefined) return;
+    const result = await decide(id, args.body.user.id);
+    if (!result.ok) {
+      await tellClicker(args, deps, refusalText(result.refusal, result.request));
+      return;
+    }
+    await then(args, result.request);
+  };
 }
 
 /** The cursor of the Home tab the click came from, or undefined when it came from a message. */

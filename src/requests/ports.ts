@@ -57,6 +57,22 @@ export class ApproversUnknownError extends Error {
   override name = "ApproversUnknownError";
 }
 
+/**
+ * What the domain counts for monitoring. Implemented with Prometheus in src/metrics; the domain
+ * knows nothing of it.
+ */
+export interface RequestMetrics {
+  /** A request moved to `to` (a new request counts as moving to "pending"). */
+  transitioned(to: RequestStatus): void;
+  /** A creation ended, `durationMs` after it was launched (waiting for a slot, retries and all). */
+  creationFinished(outcome: "created" | "failed", durationMs: number): void;
+}
+
+export const noRequestMetrics: RequestMetrics = {
+  transitioned() {},
+  creationFinished() {},
+};
+
 /** Who may decide on requests. */
 export interface ApproverDirectory {
   /** Rejects with ApproversUnknownError when it cannot tell. */

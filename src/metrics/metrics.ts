@@ -1,11 +1,11 @@
 import type { IdentityMetrics } from "../identity/metrics.ts";
 import type { RequestMetrics } from "../requests/ports.ts";
 
-/** The kinds of Slack requests, as their acks are counted. */
-export const ackKinds = ["command", "view_submission", "block_action", "event", "other"] as const;
+/** The kinds of Slack requests, as their acks are counted; anything else (shortcuts, view_closed…) is "other". */
+export const ackKinds = ["command", "block_actions", "view_submission", "options", "event", "other"] as const;
 export type AckKind = (typeof ackKinds)[number];
 
-/** What the start-up checks found (src/slack/startupChecks.ts). */
+/** The start-up checks (src/slack/startupChecks.ts). */
 export type StartupCheck = "slack_token" | "approval_channel";
 
 /**
@@ -21,6 +21,7 @@ export interface Metrics extends RequestMetrics, IdentityMetrics {
   slackRateLimited(method: string): void;
   /** A Slack request was acknowledged, `seconds` after it arrived. */
   acked(kind: AckKind, seconds: number): void;
+  /** What a start-up check found: "ok", or the problem's code. */
   startupCheck(check: StartupCheck, result: string): void;
 }
 
@@ -35,9 +36,9 @@ export const noMetrics: Metrics = {
   startupCheck() {},
 };
 
-/** A Slack method name as a label value: `chat.postMessage`, or "other" for anything else. */
+/** A Slack method name as a label value: `chat.postMessage`, `response_url`, or "other" for anything else. */
 export function slackMethodLabel(method: string): string {
-  return /^[a-z]+(\.[a-zA-Z]+){1,3}$/.test(method) ? method : "other";
+  return /^[a-z]+(\.[a-zA-Z]+){1,3}$/.test(method) || method === "response_url" ? method : "other";
 }
 
 /** A Slack error code as a label value: `channel_not_found`, `http_500`, or "other". */

@@ -1,15 +1,19 @@
 /**
  * The bot's metrics in Prometheus' text format, with prom-client. Loaded (with prom-client) only
- * when metrics are on: src/app.ts imports this module dynamically.
+ * when metrics are on: src/metrics/serve.ts imports this module dynamically.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { RequestReader } from "../requests/ports.ts";
+import type { OpenRequests, RequestReader } from "../requests/ports.ts";
 import { requestStatuses } from "../requests/request.ts";
+import { withTimeout } from "../timeout.ts";
 import { ackKinds, type Metrics, slackErrorLabel, slackMethodLabel } from "./metrics.ts";
 
 const PREFIX = "auth_client_bot_";
-/** The pending requests are counted at most this often, however often (and by however many scrapers) /metrics is read. */
-const PENDING_CACHE_MS = 1_000;
+/** The open requests are counted at most this often, however often (and by however many scrapers) /metrics is read. */
+const OPEN_REQUESTS_CACHE_MS = 1_000;
+/** A scrape does not wait longer than this for the database; the rest of the page is served regardless. */
+const OPEN_REQUESTS_TIMEOUT_MS = 2_000;
+const OPEN_STATUSES = ["pending", "approved", "creating"] as const;
 
 export interface MetricsPage {
   contentType: string;
@@ -23,17 +27,41 @@ export interface PrometheusMetrics {
 }
 
 export interface PrometheusOptions {
-  /** Where the pending requests are counted, at scrape time. */
-  reads: Pick<RequestReader, "pendingFor">;
+  /** Where the open requests are counted, at scrape time. */
+  reads: Pick<RequestReader, "openRequests">;
   mode: "http" | "socket";
   database: "sqlite" | "postgres";
   now?: () => number;
+  /** How long a scrape waits for the database (default 2 s). */
+  readTimeoutMs?: number;
+}
+
+/**
+ * The open requests as scrapes read them: one query at a time (a database that hangs is not asked
+ * again and again), its answer shared for a second, and undefined when it fails or is late.
+ */
+function openRequestsReader(options: PrometheusOptions, now: () => number): () => Promise<OpenRequests | undefined> {
+  let last: { at: number; answer: Promise<OpenRequests | undefined> } | undefined;
+  let running: Promise<OpenRequests> | undefined;
+  return () => {
+    if (!last || now() - last.at > OPEN_REQUESTS_CACHE_MS) {
+      running ??= options.reads.openRequests().finally(() => {
+        running = undefined;
+      });
+      const answer = withTimeout(running, options.readTimeoutMs ?? OPEN_REQUESTS_TIMEOUT_MS).then(
+        (timed) => (timed.done ? timed.value : undefined),
+        () => undefined,
+      );
+      last = { at: now(), answer };
+    }
+    return last.answer;
+  };
 }
 
 export function prometheusMetrics(options: PrometheusOptions): PrometheusMetrics {
   const now = options.now ?? Date.now;
-  const registers = [new Registry()];
-  const [registry] = registers as [Registry];
+  const registry = new Registry();
+  const registers = [registry];
   collectDefaultMetrics({ register: registry });
 
   new Gauge({
@@ -45,50 +73,46 @@ export function prometheusMetrics(options: PrometheusOptions): PrometheusMetrics
 
   const transitions = new Counter({
     name: `${PREFIX}request_transitions_total`,
-    help: "Requests that moved to a status, by the status (a new request moves to pending)",
+    help: "Requests that moved to a status, by the status (a new request moves to pending), in this process",
     labelNames: ["to"],
     registers,
   });
   for (const to of requestStatuses) transitions.inc({ to }, 0);
 
-  // Both pending gauges come from one query, shared by the two collects of a scrape.
-  let pending: { at: number; answer: Promise<{ count: number; oldestCreatedAt: number | undefined }> } | undefined;
-  const pendingNow = () => {
-    if (!pending || now() - pending.at > PENDING_CACHE_MS) {
-      const answer = options.reads.pendingFor(undefined, 1).then(({ requests, total }) => ({
-        count: total,
-        oldestCreatedAt: requests[0]?.createdAt,
-      }));
-      pending = { at: now(), answer };
-    }
-    return pending.answer;
-  };
+  // The three gauges below come from one read, shared by their collects in a scrape.
+  const openNow = openRequestsReader(options, now);
   new Gauge({
-    name: `${PREFIX}pending_requests`,
-    help: "Requests waiting for a decision, in the whole database (every replica reports the same)",
+    name: `${PREFIX}database_up`,
+    help: "1 when the database answered this scrape's count of open requests in time, else 0",
     registers,
     async collect() {
-      // NaN when the database does not answer: the rest of the page is still served.
-      this.set(await pendingNow().then((p) => p.count, () => Number.NaN));
+      this.set((await openNow()) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}open_requests`,
+    help: "Requests pending, approved (not yet claimed) or creating, database-wide: every replica reports the same; NaN when the database did not answer",
+    labelNames: ["status"],
+    registers,
+    async collect() {
+      const open = await openNow();
+      for (const status of OPEN_STATUSES) this.set({ status }, open ? open[status] : Number.NaN);
     },
   });
   new Gauge({
     name: `${PREFIX}oldest_pending_request_age_seconds`,
-    help: "How long the oldest request waiting for a decision has waited (0 when none waits); database-wide",
+    help: "How long the oldest pending request has waited (0 when none waits), database-wide; NaN when the database did not answer",
     registers,
     async collect() {
-      this.set(
-        await pendingNow().then(
-          (p) => (p.oldestCreatedAt === undefined ? 0 : Math.max(0, (now() - p.oldestCreatedAt) / 1000)),
-          () => Number.NaN,
-        ),
-      );
+      const open = await openNow();
+      const oldest = open?.oldestPendingCreatedAt;
+      this.set(!open ? Number.NaN : oldest === undefined ? 0 : Math.max(0, (now() - oldest) / 1000));
     },
   });
 
   const creations = new Histogram({
     name: `${PREFIX}creation_duration_seconds`,
-    help: "From an approval (or Retry) to the client created or the creation failed, retries included",
+    help: "From an approval (or Retry) to the client created or the creation failed, waits and retries included",
     labelNames: ["outcome"],
     buckets: [0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers,
@@ -97,25 +121,25 @@ export function prometheusMetrics(options: PrometheusOptions): PrometheusMetrics
 
   const identityCalls = new Counter({
     name: `${PREFIX}identity_api_calls_total`,
-    help: "Identity API calls, by operation and by HTTP status of the answer (network or timeout when none came)",
+    help: "Identity API calls, by operation and by the HTTP status of the answer (network or timeout when none came)",
     labelNames: ["operation", "status"],
     registers,
   });
   const identityRetries = new Counter({
     name: `${PREFIX}identity_api_retries_total`,
-    help: "Identity API calls of a creation tried again, by the failure retried (HTTP status, network or timeout)",
+    help: "Creation attempts tried again, by the failure retried (HTTP status, network or timeout)",
     labelNames: ["reason"],
     registers,
   });
   const slackErrors = new Counter({
     name: `${PREFIX}slack_api_errors_total`,
-    help: "Slack Web API calls that failed, by method and Slack error code (http_<status> or request_failed without one)",
+    help: "Slack Web API calls (each attempt) that failed, by method and Slack error code (http_<status>, or request_failed when no answer came)",
     labelNames: ["method", "error"],
     registers,
   });
   const slackRateLimits = new Counter({
     name: `${PREFIX}slack_api_rate_limited_total`,
-    help: "Slack Web API calls answered 429 (rate limited), by method",
+    help: "Slack Web API calls answered 429 (rate limited, retried after Retry-After), by method",
     labelNames: ["method"],
     registers,
   });
@@ -123,13 +147,13 @@ export function prometheusMetrics(options: PrometheusOptions): PrometheusMetrics
     name: `${PREFIX}slack_ack_duration_seconds`,
     help: "From a Slack request's arrival to its acknowledgement, by kind (Slack gives up after 3 s)",
     labelNames: ["kind"],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 3, 5],
     registers,
   });
   for (const kind of ackKinds) acks.zero({ kind });
   const startupChecks = new Gauge({
     name: `${PREFIX}startup_check`,
-    help: "What the start-up checks found (1 for the result of each check): ok, or the problem's code",
+    help: "What the start-up checks found: 1 for each check's result, ok or the problem's code",
     labelNames: ["check", "result"],
     registers,
   });

@@ -206,7 +206,21 @@ export interface RequestReader {
    * leaving out those of `excludedRequesterId`; and how many there are.
    */
   pendingFor(excludedRequesterId: string | undefined, limit: number): Promise<{ requests: Request[]; total: number }>;
+  /** The requests still waiting for something, database-wide (monitoring). */
+  openRequests(): Promise<OpenRequests>;
   auditOf(id: number): Promise<AuditEntry[]>;
+}
+
+/**
+ * Requests work is still owed to, in the whole database: pending ones (past their expiry or not:
+ * a sweep that stopped shows here), approved ones not yet claimed, and creations under way.
+ */
+export interface OpenRequests {
+  pending: number;
+  approved: number;
+  creating: number;
+  /** When the oldest pending request was recorded (ms), if any is pending. */
+  oldestPendingCreatedAt: number | undefined;
 }
 
 /** The audit export: everything, a batch at a time. */

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { errorMessage } from "../errorMessage.ts";
 import { hintFor, IdentityApiError, parseRetryAfter } from "./errors.ts";
+import type { IdentityCallOutcome } from "./metrics.ts";
 
 export interface HttpAnswer {
   status: number;
@@ -37,7 +38,7 @@ export async function send(
     body?: string;
     timeoutMs: number;
     /** Told how the exchange ended (metrics). */
-    observe?: (outcome: number | "network" | "timeout") => void;
+    observe?: (outcome: IdentityCallOutcome) => void;
   },
 ): Promise<HttpAnswer> {
   let response: Response;

@@ -2,11 +2,18 @@
  * The bot's metrics in Prometheus' text format, with prom-client. Loaded (with prom-client) only
  * when metrics are on: src/metrics/serve.ts imports this module dynamically.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { createRequire } from "node:module";
+import type * as PromClient from "prom-client";
 import type { OpenRequests, RequestReader } from "../requests/ports.ts";
 import { requestStatuses } from "../requests/request.ts";
 import { withTimeout } from "../timeout.ts";
+import { withoutSourceMaps } from "../withoutSourceMaps.ts";
 import { ackKinds, type Metrics, slackErrorLabel, slackMethodLabel } from "./metrics.ts";
+
+// Required with source maps off: its @opentelemetry/api ships some 100 maps node would parse at each start.
+const { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } = withoutSourceMaps(
+  () => createRequire(import.meta.url)("prom-client") as typeof PromClient,
+);
 
 const PREFIX = "auth_client_bot_";
 /** The open requests are counted at most this often, however often (and by however many scrapers) /metrics is read. */

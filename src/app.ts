@@ -6,6 +6,8 @@ import { healthRoute } from "./http/routes.ts";
 import { IdentityClients } from "./identity/client.ts";
 import type { RetryHooks } from "./identity/retry.ts";
 import { type AppLogger, createLogger, Redactor } from "./log.ts";
+import type { Metrics, StartupCheck } from "./metrics/metrics.ts";
+import { loadMetrics } from "./metrics/serve.ts";
 import { startScheduler } from "./requests/scheduler.ts";
 import { RequestService } from "./requests/service.ts";
 import { ShutdownStack } from "./shutdown.ts";
@@ -14,6 +16,7 @@ import { buildBoltApp, slackRetryPolicy } from "./slack/boltApp.ts";
 import { HomeTab } from "./slack/home/homeTab.ts";
 import { registerListeners } from "./slack/listeners/index.ts";
 import { SlackNotifier } from "./slack/notifier.ts";
+import { observedFetch } from "./slack/observedFetch.ts";
 import { runStartupChecks } from "./slack/startupChecks.ts";
 
 export interface AppOptions {
@@ -39,6 +42,8 @@ export interface RunningApp {
   log: AppLogger;
   /** The port /slack/events (HTTP mode) and /healthz listen on. */
   port: number;
+  /** The port of /metrics' own listener (METRICS_PORT), when it has one. */
+  metricsPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -52,8 +57,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     timeout: options.slackTimeoutMs ?? 10_000,
     retryConfig: options.slackRetries ?? slackRetryPolicy,
   };
-  // Asked first, so Slack's answers travel while the database opens; awaited below.
-  const checks = options.skipStartupChecks ? undefined : runStartupChecks(config, clientOptions, log);
+  // prom-client (when metrics are on) loads and Slack answers the checks while the database opens.
+  const buildMetrics = loadMetrics(config.metrics);
+  const checkResults = new Map<StartupCheck, string>();
+  const checks = options.skipStartupChecks
+    ? undefined
+    : runStartupChecks(config, clientOptions, log, (check, result) => checkResults.set(check, result));
   checks?.catch(() => undefined);
   try {
     const database = await openDatabase(config.database, {
@@ -62,11 +71,27 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       onConnectionError: (error) => log.event("warn", "database_connection_lost", { error }),
     });
     shutdown.push("database", (ms) => database.close(ms), { minMs: 1_000 });
+    const served = await buildMetrics({
+      reads: database.stores.reads,
+      mode: config.slack.appToken ? "socket" : "http",
+      database: database.dialect,
+    });
+    shutdown.push("metrics", () => served.close());
+    const { metrics } = served;
 
     const bot = await checks;
-    const slack = buildBoltApp(config, { log, bot, clientOptions, routes: [healthRoute(database)] });
+    for (const [check, result] of checkResults) metrics.startupCheck(check, result);
+    const slack = buildBoltApp(config, {
+      log,
+      bot,
+      clientOptions: served.enabled
+        ? { ...clientOptions, fetch: observedFetch(metrics, config.slack.apiUrl) }
+        : clientOptions,
+      routes: [healthRoute(database), ...served.routes],
+      acked: served.enabled ? metrics.acked : undefined,
+    });
 
-    const service = buildService(config, database, slack.app.client, { log, redactor, options });
+    const service = buildService(config, database, slack.app.client, { log, redactor, options, metrics });
     const home = new HomeTab(slack.app.client, {
       service,
       reads: database.stores.reads,
@@ -96,6 +121,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     log.event("info", "started", {
       mode: config.slack.appToken ? "socket" : "http",
       port,
+      metrics: served.port ?? config.metrics.serve,
       database: database.dialect,
       tenants: config.tenants.map((t) => t.name),
     });
@@ -112,6 +138,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       database,
       log,
       port,
+      metricsPort: served.port,
       stop() {
         stopped ??= shutdown.unwind(options.drainTimeoutMs ?? 25_000).then((drained) => {
           log.event("info", "stopped", { drained });
@@ -130,14 +157,14 @@ function buildService(
   config: Config,
   database: Database,
   client: ConstructorParameters<typeof SlackNotifier>[0],
-  { log, redactor, options }: { log: AppLogger; redactor: Redactor; options: AppOptions },
+  { log, redactor, options, metrics }: { log: AppLogger; redactor: Redactor; options: AppOptions; metrics: Metrics },
 ): RequestService {
   const { stores } = database;
   return new RequestService(
     stores.requests,
     stores.approvalPosts,
     // The logger's redactor: access tokens the Identity client learns are taken out of every log line too.
-    new IdentityClients(config.tenants, config.identityRetry, redactor, options.identityHooks),
+    new IdentityClients(config.tenants, config.identityRetry, redactor, options.identityHooks, metrics),
     new SlackNotifier(client, {
       log,
       approvalChannelId: config.approvalChannelId,
@@ -161,6 +188,7 @@ function buildService(
       ...(options.approvalPostRetryMs ? { approvalPostRetryMs: options.approvalPostRetryMs } : {}),
     },
     log,
+    metrics,
   );
 }
 

@@ -36,6 +36,9 @@ export interface PostgresConfig {
 
 export const DEFAULT_DATABASE_PATH = "./data/auth-clients.sqlite";
 
+/** Where GET /metrics is served: on PORT (next to /healthz), on a listener of its own, or not at all. */
+export type MetricsConfig = { serve: "off" } | { serve: "on-port" } | { serve: "own-port"; port: number };
+
 export interface Config {
   slack: {
     botToken: string;
@@ -44,6 +47,7 @@ export interface Config {
     apiUrl: string;
   };
   port: number;
+  metrics: MetricsConfig;
   database: DatabaseConfig;
   tenants: TenantConfig[];
   approvalChannelId: string;
@@ -153,6 +157,24 @@ const boolean = (fallback: boolean) =>
       .transform((v) => v === "true" || v === "1" || v === "yes"),
   );
 
+/** METRICS_PORT: unset serves /metrics on PORT; a port number, on a listener of its own; `off`, nowhere. */
+const metricsPort = z.preprocess(
+  (v) => (typeof v === "string" ? blankToUndefined(v.trim().toLowerCase()) : v),
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): MetricsConfig => {
+      if (v === undefined) return { serve: "on-port" };
+      if (v === "off") return { serve: "off" };
+      if (/^\d{1,5}$/.test(v) && Number(v) <= 65535) return { serve: "own-port", port: Number(v) };
+      ctx.addIssue({
+        code: "custom",
+        message: "must be a port number (0-65535) for a listener of its own, or off; unset serves /metrics on PORT",
+      });
+      return z.NEVER;
+    }),
+);
+
 const tenantEntry = z.object({
   url: serviceUrl("the tenant's host, e.g. https://uswe.datahub.connect.aveva.com"),
   tenantId: requiredString("the tenant GUID").pipe(z.string().regex(GUID, { error: "must be a GUID" })),
@@ -200,6 +222,7 @@ const envSchema = z.object({
     z.url({ error: "must be a URL such as https://slack.com/api/" }).default("https://slack.com/api/"),
   ),
   PORT: wholeNumber(3000, 0, 65535, "the HTTP port"),
+  METRICS_PORT: metricsPort,
   DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default(DEFAULT_DATABASE_PATH)),
   DATABASE_URL: z.preprocess(blankToUndefined, z.string().trim().superRefine(postgresUrlProblems).optional()),
   DATABASE_POOL_MAX: wholeNumber(10, 1, 100, "PostgreSQL connections per process"),
@@ -271,6 +294,13 @@ function crossVariableIssues(env: NodeJS.ProcessEnv): { variable: string; messag
     issues.push({
       variable: "APPROVER_USER_IDS",
       message: "is not set, nor APPROVER_USERGROUP_ID: name at least one approver",
+    });
+  }
+  const metricsPort = env.METRICS_PORT?.trim();
+  if (metricsPort && metricsPort !== "0" && Number(metricsPort) === Number(env.PORT?.trim() || 3000)) {
+    issues.push({
+      variable: "METRICS_PORT",
+      message: "is the same port as PORT: leave METRICS_PORT unset to serve /metrics on PORT, or pick another port",
     });
   }
   if (present(env.OCS_TENANTS)) return issues;
@@ -352,6 +382,7 @@ function toConfig(env: Env): Config {
       apiUrl: env.SLACK_API_URL.endsWith("/") ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
     },
     port: env.PORT,
+    metrics: env.METRICS_PORT,
     database: env.DATABASE_URL
       ? {
           kind: "postgres",

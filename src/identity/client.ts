@@ -3,6 +3,7 @@ import type { RetryConfig, TenantConfig } from "../config.ts";
 import type { Redactor } from "../log.ts";
 import { IdentityApiError } from "./errors.ts";
 import { errorFromAnswer, type HttpAnswer, send } from "./http.ts";
+import { type IdentityMetrics, type IdentityOperation, noIdentityMetrics } from "./metrics.ts";
 import { type RetryHooks, withRetry } from "./retry.ts";
 import { TokenProvider } from "./token.ts";
 
@@ -38,8 +39,9 @@ export class IdentityClient {
     private readonly retry: RetryConfig,
     private readonly redactor: Redactor,
     private readonly hooks: RetryHooks = {},
+    private readonly metrics: IdentityMetrics = noIdentityMetrics,
   ) {
-    this.tokens = new TokenProvider(tenant, redactor, retry.requestTimeoutMs);
+    this.tokens = new TokenProvider(tenant, redactor, retry.requestTimeoutMs, Date.now, metrics);
   }
 
   /** Errors leave this module with every known secret and token taken out (the service's words could echo them). */
@@ -52,7 +54,12 @@ export class IdentityClient {
   }
 
   /** A call with the bearer token; a 401 drops the token and tries once more with a fresh one. */
-  private async authorized(method: string, url: string, body?: unknown): Promise<HttpAnswer> {
+  private async authorized(
+    operation: IdentityOperation,
+    method: string,
+    url: string,
+    body?: unknown,
+  ): Promise<HttpAnswer> {
     for (let round = 0; ; round++) {
       const token = await this.tokens.token();
       const answer = await send(url, {
@@ -64,6 +71,7 @@ export class IdentityClient {
         },
         body: body !== undefined ? JSON.stringify(body) : undefined,
         timeoutMs: this.retry.requestTimeoutMs,
+        observe: (outcome) => this.metrics.identityCall(operation, outcome),
       });
       if (answer.status === 401 && round === 0) {
         this.tokens.invalidate(token);
@@ -91,7 +99,7 @@ export class IdentityClient {
   }
 
   private async findClient(id: string): Promise<string | undefined> {
-    const answer = await this.authorized("GET", `${this.collectionUrl()}/${encodeURIComponent(id)}`);
+    const answer = await this.authorized("read_client", "GET", `${this.collectionUrl()}/${encodeURIComponent(id)}`);
     if (answer.status === 404) return undefined;
     if (answer.status !== 200) throw errorFromAnswer(answer);
     return this.readClient(answer);
@@ -99,7 +107,7 @@ export class IdentityClient {
 
   /** One attempt: POST, and after a 409 on our own Id, find the client that attempt already made. */
   private async ensureOnce(body: AuthorizationCodeClientBody): Promise<EnsuredClient> {
-    const answer = await this.authorized("POST", this.collectionUrl(), body);
+    const answer = await this.authorized("create_client", "POST", this.collectionUrl(), body);
     if (answer.status === 201 || answer.status === 200) {
       return { clientId: this.readClient(answer), alreadyExisted: false };
     }
@@ -131,7 +139,15 @@ export class IdentityClient {
   ensureAuthorizationCodeClient(body: AuthorizationCodeClientBody, hooks: RetryHooks = {}): Promise<EnsuredClient> {
     // Each attempt's error is redacted as it happens: retry hooks see (and may log) every one.
     const attempt = () => this.ensureOnce(body).catch((error: unknown) => this.clean(error));
-    return withRetry(attempt, this.retry, { ...this.hooks, ...hooks });
+    const onRetry = hooks.onRetry ?? this.hooks.onRetry;
+    return withRetry(attempt, this.retry, {
+      ...this.hooks,
+      ...hooks,
+      onRetry: (info) => {
+        this.metrics.identityRetry(info.error.status ?? info.error.kind);
+        return onRetry?.(info);
+      },
+    });
   }
 }
 
@@ -139,8 +155,14 @@ export class IdentityClient {
 export class IdentityClients {
   private readonly clients = new Map<string, IdentityClient>();
 
-  constructor(tenants: TenantConfig[], retry: RetryConfig, redactor: Redactor, hooks: RetryHooks = {}) {
-    for (const t of tenants) this.clients.set(t.name, new IdentityClient(t, retry, redactor, hooks));
+  constructor(
+    tenants: TenantConfig[],
+    retry: RetryConfig,
+    redactor: Redactor,
+    hooks: RetryHooks = {},
+    metrics: IdentityMetrics = noIdentityMetrics,
+  ) {
+    for (const t of tenants) this.clients.set(t.name, new IdentityClient(t, retry, redactor, hooks, metrics));
   }
 
   forTenant(name: string): IdentityClient {

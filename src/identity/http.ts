@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { errorMessage } from "../errorMessage.ts";
 import { hintFor, IdentityApiError, parseRetryAfter } from "./errors.ts";
+import type { IdentityCallOutcome } from "./metrics.ts";
 
 export interface HttpAnswer {
   status: number;
@@ -31,7 +32,14 @@ const errorResponse = z.looseObject({
 /** One HTTP exchange with a timeout; network failures and timeouts become IdentityApiErrors. */
 export async function send(
   url: string,
-  init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs: number },
+  init: {
+    method: string;
+    headers?: Record<string, string>;
+    body?: string;
+    timeoutMs: number;
+    /** Told how the exchange ended (metrics). */
+    observe?: (outcome: IdentityCallOutcome) => void;
+  },
 ): Promise<HttpAnswer> {
   let response: Response;
   let text: string;
@@ -45,8 +53,11 @@ export async function send(
     });
     text = await response.text();
   } catch (caught) {
-    throw transportError(caught, init.timeoutMs);
+    const error = transportError(caught, init.timeoutMs);
+    init.observe?.(error.kind === "timeout" ? "timeout" : "network");
+    throw error;
   }
+  init.observe?.(response.status);
   let json: unknown;
   if (text.trim() !== "") {
     try {

@@ -4,6 +4,7 @@ import type { Redactor } from "../log.ts";
 import { isLoopbackHost } from "../loopback.ts";
 import { IdentityApiError } from "./errors.ts";
 import { errorFromAnswer, send } from "./http.ts";
+import { type IdentityMetrics, noIdentityMetrics } from "./metrics.ts";
 
 const discoveryDocument = z.looseObject({ token_endpoint: z.url() });
 const tokenAnswer = z.looseObject({
@@ -43,6 +44,7 @@ export class TokenProvider {
     private readonly redactor: Redactor,
     private readonly timeoutMs: number,
     private readonly now: () => number = Date.now,
+    private readonly metrics: IdentityMetrics = noIdentityMetrics,
   ) {}
 
   async token(): Promise<string> {
@@ -69,6 +71,7 @@ export class TokenProvider {
         method: "GET",
         headers: { Accept: "application/json" },
         timeoutMs: this.timeoutMs,
+        observe: (outcome) => this.metrics.identityCall("discovery", outcome),
       });
       if (answer.status !== 200) throw errorFromAnswer(answer);
       const doc = discoveryDocument.safeParse(answer.json);
@@ -107,6 +110,7 @@ export class TokenProvider {
         client_secret: this.tenant.clientSecret,
       }).toString(),
       timeoutMs: this.timeoutMs,
+      observe: (outcome) => this.metrics.identityCall("token", outcome),
     });
     if (answer.status !== 200) {
       const error = errorFromAnswer(answer);

@@ -5,7 +5,7 @@ import type { AppLogger } from "../log.ts";
 import { withTimeout } from "../timeout.ts";
 import type { Announcer } from "./announcer.ts";
 import { toIdentityBody } from "./identityBody.ts";
-import { type RequestStore, StoreUnavailableError } from "./ports.ts";
+import { type RequestMetrics, type RequestStore, StoreUnavailableError } from "./ports.ts";
 import type { Request, RequestStatus } from "./request.ts";
 import { Slots } from "./slots.ts";
 import type { Transitions } from "./transitions.ts";
@@ -39,6 +39,7 @@ export class Creations {
     private readonly policy: CreationPolicy,
     private readonly log: AppLogger,
     private readonly now: () => number,
+    private readonly metrics: RequestMetrics,
   ) {
     this.creationSlots = new Slots(policy.maxConcurrentCreations);
   }
@@ -174,7 +175,10 @@ export class Creations {
         set: { createdClientId: ensured.clientId, lastError: null, outcomeNotifiedAt: null },
         durationMs: this.now() - started,
       });
-      if (outcome) await this.announcer.announceOutcome(outcome, "created");
+      if (outcome) {
+        this.metrics.creationFinished("created", this.now() - started);
+        await this.announcer.announceOutcome(outcome, "created");
+      }
     } catch (error) {
       // The database, not the Identity API, failed: the client may well exist by now. Calling the
       // request failed would be wrong (and would not be recorded either if the database stays
@@ -204,7 +208,10 @@ export class Creations {
         set: { lastError: stored, outcomeNotifiedAt: null },
         durationMs: this.now() - started,
       });
-      if (outcome) await this.announcer.announceOutcome(outcome, "failed");
+      if (outcome) {
+        this.metrics.creationFinished("failed", this.now() - started);
+        await this.announcer.announceOutcome(outcome, "failed");
+      }
     }
   }
 }

@@ -57,6 +57,22 @@ export class ApproversUnknownError extends Error {
   override name = "ApproversUnknownError";
 }
 
+/**
+ * What the domain counts for monitoring. Implemented with Prometheus in src/metrics; the domain
+ * knows nothing of it.
+ */
+export interface RequestMetrics {
+  /** A request moved to `to` (a new request counts as moving to "pending"). */
+  transitioned(to: RequestStatus): void;
+  /** A creation ended, `durationMs` after it was launched (waiting for a slot, retries and all). */
+  creationFinished(outcome: "created" | "failed", durationMs: number): void;
+}
+
+export const noRequestMetrics: RequestMetrics = {
+  transitioned() {},
+  creationFinished() {},
+};
+
 /** Who may decide on requests. */
 export interface ApproverDirectory {
   /** Rejects with ApproversUnknownError when it cannot tell. */
@@ -190,7 +206,21 @@ export interface RequestReader {
    * leaving out those of `excludedRequesterId`; and how many there are.
    */
   pendingFor(excludedRequesterId: string | undefined, limit: number): Promise<{ requests: Request[]; total: number }>;
+  /** The requests still waiting for something, database-wide (monitoring). */
+  openRequests(): Promise<OpenRequests>;
   auditOf(id: number): Promise<AuditEntry[]>;
+}
+
+/**
+ * Requests work is still owed to, in the whole database: pending ones (past their expiry or not:
+ * a sweep that stopped shows here), approved ones not yet claimed, and creations under way.
+ */
+export interface OpenRequests {
+  pending: number;
+  approved: number;
+  creating: number;
+  /** When the oldest pending request was recorded (ms), if any is pending. */
+  oldestPendingCreatedAt: number | undefined;
 }
 
 /** The audit export: everything, a batch at a time. */

@@ -11,6 +11,8 @@ import {
   type ApproverDirectory,
   ApproversUnknownError,
   type Notifier,
+  noRequestMetrics,
+  type RequestMetrics,
   type RequestStore,
   type TransitionSet,
 } from "./ports.ts";
@@ -66,12 +68,13 @@ export class RequestService {
     private readonly approvers: ApproverDirectory,
     private readonly policy: ServicePolicy,
     private readonly log: AppLogger,
+    metrics: RequestMetrics = noRequestMetrics,
     private readonly now: () => number = Date.now,
   ) {
-    this.transitions = new Transitions(store, log);
+    this.transitions = new Transitions(store, log, metrics);
     this.announcer = new Announcer(store, notifier, log);
     this.approvalPosts = new ApprovalPosts(store, approvalPostQueue, notifier, this.announcer, policy, log, now);
-    this.creations = new Creations(store, identity, this.transitions, this.announcer, policy, log, now);
+    this.creations = new Creations(store, identity, this.transitions, this.announcer, policy, log, now, metrics);
   }
 
   get maxPendingPerUser(): number {

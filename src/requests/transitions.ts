@@ -1,6 +1,6 @@
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
-import type { RequestStore, TransitionInput } from "./ports.ts";
+import type { RequestMetrics, RequestStore, TransitionInput } from "./ports.ts";
 import type { Request } from "./request.ts";
 
 /**
@@ -13,6 +13,7 @@ export class Transitions {
   constructor(
     private readonly store: RequestStore,
     private readonly log: AppLogger,
+    private readonly metrics: RequestMetrics,
   ) {}
 
   /** Listeners must not throw; they run synchronously. */
@@ -23,6 +24,7 @@ export class Transitions {
   /** A request just recorded as pending. */
   recorded(request: Request, actor: string): void {
     this.log.event("info", "transition", { request: request.id, actor, from: null, to: "pending" });
+    this.metrics.transitioned("pending");
     this.changed(request);
   }
 
@@ -38,6 +40,7 @@ export class Transitions {
         // How long since the request was recorded (waiting for a decision, for a creation).
         ageMs: moved.updatedAt - moved.createdAt,
       });
+      this.metrics.transitioned(input.to);
       this.changed(moved);
     }
     return moved;

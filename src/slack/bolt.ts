@@ -9,25 +9,11 @@
 import { createRequire } from "node:module";
 import type * as Bolt from "@slack/bolt";
 import type * as WebApi from "@slack/web-api";
+import { withoutSourceMaps } from "../withoutSourceMaps.ts";
 
 const require = createRequire(import.meta.url);
 
-/**
- * Loads Bolt with source maps off: under --enable-source-maps node reads and parses the map of
- * every file it loads, some 300 for Bolt and the Slack SDK (90 ms of CPU and a few MB at each
- * start), and those maps point to TypeScript sources the packages do not ship. Our own code keeps
- * its maps.
- */
-function withoutSourceMaps<T>(load: () => T): T {
-  const enabled = process.sourceMapsEnabled;
-  if (enabled) process.setSourceMapsEnabled(false);
-  try {
-    return load();
-  } finally {
-    if (enabled) process.setSourceMapsEnabled(true);
-  }
-}
-
+// Source maps off while they load (see withoutSourceMaps).
 const { app, http, socket, webApi } = withoutSourceMaps(() => ({
   app: require("@slack/bolt/dist/App.js") as { default: typeof Bolt.App; LogLevel: typeof Bolt.LogLevel },
   http: require("@slack/bolt/dist/receivers/HTTPReceiver.js") as { default: typeof Bolt.HTTPReceiver },

@@ -4,6 +4,8 @@ import type { CustomRoute } from "@slack/bolt";
 import type { WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.ts";
 import type { AppLogger } from "../log.ts";
+import type { AckKind } from "../metrics/metrics.ts";
+import { AckTimer } from "./ackTimes.ts";
 import { App, HTTPReceiver, SocketModeReceiver } from "./bolt.ts";
 import { ignoreRepeatedClicks } from "./listeners/middleware/deliveries.ts";
 import { type RequestTracker, trackSlackRequests } from "./listeners/middleware/requestLog.ts";
@@ -36,21 +38,31 @@ export interface BoltApp {
 
 /**
  * The Bolt app, in HTTP mode (POST /slack/events, signatures verified) or Socket Mode (with an
- * app token), with the extra routes (/healthz) served on the same port either way, and the
- * global middleware: one log line per Slack request, repeated clicks dropped.
+ * app token), with the extra routes (/healthz, /metrics) served on the same port either way, and the
+ * global middleware: one log line per Slack request, repeated clicks dropped; acks timed for the metrics.
  */
 export function buildBoltApp(
   config: Config,
-  parts: { log: AppLogger; bot: BotIdentity | undefined; clientOptions: WebClientOptions; routes: CustomRoute[] },
+  parts: {
+    log: AppLogger;
+    bot: BotIdentity | undefined;
+    clientOptions: WebClientOptions;
+    routes: CustomRoute[];
+    /** Told how long each Slack request took to be acked (metrics); nothing is timed without it. */
+    acked?: ((kind: AckKind, seconds: number) => void) | undefined;
+  },
 ): BoltApp {
   const { log, bot, clientOptions, routes } = parts;
   const socketMode = config.slack.appToken !== undefined;
+  const timer = parts.acked ? new AckTimer(parts.acked) : undefined;
+  const arrivals = timer ? { customPropertiesExtractor: timer.customPropertiesExtractor } : {};
   const receiver = config.slack.appToken
     ? new SocketModeReceiver({
         appToken: config.slack.appToken,
         logger: log,
         customRoutes: routes,
         installerOptions: { port: config.port, clientOptions },
+        ...arrivals,
       })
     : new HTTPReceiver({
         signingSecret: config.slack.signingSecret ?? "",
@@ -58,7 +70,9 @@ export function buildBoltApp(
         customRoutes: routes,
         logger: log,
         bodyLimit: BODY_LIMIT_BYTES,
+        ...arrivals,
       });
+  if (timer && receiver instanceof HTTPReceiver) timer.watchHttp(receiver);
   // logLevel given explicitly: without it Bolt resets the shared logger to INFO and LOG_LEVEL is lost.
   // botId given when the start-up checks ran: Bolt's own auth.test is then skipped (it would fail unhandled).
   const app = new App({
@@ -69,6 +83,7 @@ export function buildBoltApp(
     logLevel: log.getLevel(),
     clientOptions,
   });
+  timer?.instrument(app);
   const requests = trackSlackRequests(app, log);
   ignoreRepeatedClicks(app, log);
   app.error(async (error) => {

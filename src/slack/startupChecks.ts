@@ -2,6 +2,7 @@ import type { WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.ts";
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
+import type { StartupCheck } from "../metrics/metrics.ts";
 import { WebClient } from "./bolt.ts";
 
 /** A problem that must stop the start: the message says what to fix. */
@@ -32,12 +33,14 @@ function slackError(error: unknown): string {
  *
  * A token Slack refuses, or a Slack that cannot be reached at all, stops the start (StartupError,
  * with the fix). A channel the bot cannot post in is a warning naming the fix: requests are then
- * recorded and wait until the channel works.
+ * recorded and wait until the channel works. `report` is told the result of each check that does
+ * not stop the start: "ok", or the problem's code (metrics).
  */
 export async function runStartupChecks(
   config: Config,
   clientOptions: WebClientOptions,
   log: AppLogger,
+  report: (check: StartupCheck, result: string) => void = () => {},
 ): Promise<BotIdentity | undefined> {
   const client = new WebClient(config.slack.botToken, { ...clientOptions, logger: log });
   const channel = config.approvalChannelId;
@@ -58,14 +61,17 @@ export async function runStartupChecks(
   const identity: BotIdentity | undefined =
     auth.value.bot_id && auth.value.user_id ? { botId: auth.value.bot_id, botUserId: auth.value.user_id } : undefined;
   log.event("info", "slack_connected", { team: auth.value.team, bot: auth.value.user_id });
+  report("slack_token", "ok");
 
-  const unusable = (problem: string, fix: string) =>
+  const unusable = (problem: string, fix: string) => {
+    report("approval_channel", problem);
     log.event("warn", "approval_channel_unusable", {
       channel,
       problem,
       fix,
       effect: "Requests are recorded and wait; they are posted for approval once the channel works.",
     });
+  };
   if (info.status === "fulfilled") {
     const c = info.value.channel;
     const canPostUninvited = !c?.is_private && scopes?.includes("chat:write.public") !== false;
@@ -82,6 +88,7 @@ export async function runStartupChecks(
           : `The bot is not a member of the approval channel ${channel}: invite it there (/invite @<bot name>), or add the chat:write.public scope and reinstall the app.`,
       );
     } else {
+      report("approval_channel", "ok");
       log.event("info", "approval_channel_ok", { channel, member: c?.is_member ?? null });
     }
   } else {

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lt, ne, type SQL } from "drizzle-orm";
-import type { PageCursor, RequestPage, RequestReader } from "../../requests/ports.ts";
-import type { AuditEntry, Request } from "../../requests/request.ts";
+import type { OpenRequests, PageCursor, RequestPage, RequestReader } from "../../requests/ports.ts";
+import type { AuditEntry, Request, RequestStatus } from "../../requests/request.ts";
 import type { Kit } from "../kit.ts";
 
 /** What App Home and `status` read; every query stays on an index (bench/home.ts). */
@@ -80,6 +80,19 @@ export class KitRequestReader implements RequestReader {
       this.kit.countRequests(waiting),
     ]);
     return { requests, total: counted?.n ?? 0 };
+  }
+
+  async openRequests(): Promise<OpenRequests> {
+    const t = this.t;
+    const count = async (status: RequestStatus) => (await this.kit.countRequests(eq(t.status, status)))[0]?.n ?? 0;
+    // All on the (status, id) index.
+    const [pending, approved, creating, [oldest]] = await Promise.all([
+      count("pending"),
+      count("approved"),
+      count("creating"),
+      this.kit.requests().where(eq(t.status, "pending")).orderBy(asc(t.id)).limit(1),
+    ]);
+    return { pending, approved, creating, oldestPendingCreatedAt: oldest?.createdAt };
   }
 
   async auditOf(id: number): Promise<AuditEntry[]> {

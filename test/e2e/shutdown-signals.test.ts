@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChildApp, ENTRY, killGroup, type Launch } from "../../devkit/childApp.ts";
@@ -292,3 +295,70 @@ describe("Ctrl-C in a terminal, under npm start", () => {
     expect(await portRefuses(app.port)).toBe(true);
   }, 60_000);
 });
+
+/**
+ * `npm start` stopped before the bot runs, while its prestart build type-checks: npm passes the
+ * signal on, `exec` in the scripts leaves no shell to die in between (dash does not pass signals
+ * on), the build ends its tsc, and nothing of the tree is left running on its own. In a copy of
+ * the sources, so the build there cannot touch the dist/ the other tests run.
+ */
+describe("npm start stopped during its prestart build", () => {
+  let copy = "";
+  let group: number | undefined;
+
+  afterEach(() => {
+    if (group) killGroup(group);
+    group = undefined;
+    if (copy) rmSync(copy, { recursive: true, force: true });
+  });
+
+  it("SIGTERM to npm while tsc runs: the build and npm stop, no bot starts, nothing left", async () => {
+    copy = mkdtempSync(join(tmpdir(), "npm-start-build-"));
+    for (const path of ["package.json", "tsconfig.json", "tsconfig.build.json", "scripts", "src", "drizzle"]) {
+      cpSync(join(ROOT, path), join(copy, path), { recursive: true });
+    }
+    symlinkSync(realpathSync(join(ROOT, "node_modules")), join(copy, "node_modules"));
+    const npm = spawn("npm", ["start"], {
+      cwd: copy,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", npm_config_update_notifier: "false" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    group = npm.pid ?? 0;
+    let output = "";
+    npm.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    npm.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      npm.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    const tsc = await waitUntil(
+      () => processesInGroup(group ?? 0).find((p) => p.cmdline.includes("typescript/bin/tsc")),
+      WAIT,
+      () => `tsc under npm start (${output})`,
+    );
+    // Nothing but processes: no shell is left between npm, the nested npm, tsx, the build and tsc.
+    expect(processesInGroup(group).filter((p) => /^(\/bin\/)?(da)?sh /.test(p.cmdline))).toEqual([]);
+
+    process.kill(group, "SIGTERM");
+    const result = await exit;
+    // The build did not finish, so npm reports the prestart as failed (exit 143 = stopped by SIGTERM).
+    expect(result).toEqual({ code: 143, signal: null });
+    expect(await survivorsOfGroup(group)).toEqual([]);
+    expect(alive(tsc.pid)).toBe(false);
+    expect(existsSync(join(copy, "dist", "main.js"))).toBe(false);
+  }, 60_000);
+});
+
+async function waitUntil<T>(probe: () => T | undefined, timeoutMs: number, what: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -136,7 +136,11 @@ describe("stop signals while busy: node, its group, npm start, npm's group", () 
     const events = app.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
     const stopping = events.findIndex((e) => e.event === "stopping");
     expect(events[stopping]).toMatchObject({ signal });
-    expect(events.at(-1)).toMatchObject({ event: "stopped", drained: true });
+    const problems = events.filter((e) => e.level === "warn" || e.level === "error");
+    expect(events.at(-1), JSON.stringify(problems.slice(0, 10), null, 1)).toMatchObject({
+      event: "stopped",
+      drained: true,
+    });
     // The drain outlasted the repeats: work finished after the signal, and the signals that came
     // meanwhile were seen and set aside.
     const finishedAfter = events
@@ -144,6 +148,11 @@ describe("stop signals while busy: node, its group, npm start, npm's group", () 
       .filter((e) => e.event === "slack_request" && e.kind === "view_submission");
     expect(finishedAfter.length).toBeGreaterThan(0);
     expect(repeats).toBeGreaterThan(0);
+    // Taking no new requests means: past the signal, only the submission each sender had under
+    // way, and at most one more on its already open connection, are recorded (every answer from
+    // the stop on closes its connection).
+    const recordedAfter = events.slice(stopping).filter((e) => e.event === "transition" && e.to === "pending");
+    expect(recordedAfter.length).toBeLessThanOrEqual(2 * SENDERS);
     expect(events.some((e) => e.event === "signal_ignored")).toBe(true);
 
     // Nothing lost: every acknowledged submission is recorded, and every request recorded was posted once.
@@ -264,8 +273,8 @@ describe("Ctrl-C in a terminal, under npm start", () => {
     const result = await app.exited();
     expect(result).toEqual({ code: 0, signal: null });
     expect(app.stderr + app.lines.join("\n")).toContain("Stopping: finishing the work under way");
-    // The terminal's SIGINT and npm's forwarded one, taken as one Ctrl-C.
-    expect(app.lines.filter((l) => l.includes('"event":"signal_ignored"'))).toHaveLength(1);
+    // The terminal's SIGINT and npm's forwarded one (the kernel may merge them into one), taken as one Ctrl-C.
+    expect(app.lines.filter((l) => l.includes('"event":"signal_ignored"')).length).toBeLessThanOrEqual(1);
     expect(app.lines.join("\n")).not.toContain("Ctrl-C again: exiting now");
     expect(app.lines.some((l) => l.includes('"event":"stopped","drained":true'))).toBe(true);
     const [stored] = await rawSql<{ approval_message_ts: string | null }>(

@@ -10,7 +10,7 @@ export interface ProcessInfo {
 }
 
 /** Every process now running (or exited and not yet reaped), read from /proc (Linux). */
-export function listProcesses(): ProcessInfo[] {
+function listProcesses(): ProcessInfo[] {
   const found: ProcessInfo[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;

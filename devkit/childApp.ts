@@ -16,6 +16,26 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** How ChildApp.start starts the bot, when not as `node --enable-source-maps dist/main.js` in the repository. */
+export interface Launch {
+  /** The command and its arguments; the first is looked up on PATH. */
+  argv?: string[];
+  cwd?: string;
+  /** A process group of its own (spawn's `detached`): its id is the child's pid. */
+  detached?: boolean;
+  /** "pipe" to write to the child's stdin (`process.stdin` of the ChildApp); /dev/null otherwise. */
+  stdin?: "ignore" | "pipe";
+}
+
+/** SIGKILL to every process of a group; nothing when the group is gone already. */
+export function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // ESRCH: no process left in the group.
+  }
+}
+
 /**
  * The bot as a separate process, started as production starts it (the compiled dist/main.js under
  * node; `npm run build` first, which the test setup does), so tests can kill it (-9) or signal it.
@@ -44,16 +64,29 @@ export class ChildApp {
     this.exit = new Promise((resolve) => process.once("exit", (code, signal) => resolve({ code, signal })));
   }
 
-  /** Starts dist/main.js with `env` (PORT is chosen here) and waits for its "started" line. */
-  static async start(env: Record<string, string>, timeoutMs = 15_000): Promise<ChildApp> {
+  /**
+   * Starts dist/main.js with `env` (PORT is chosen here) and waits for its "started" line. By
+   * default `node --enable-source-maps dist/main.js` in the repository; `launch` starts another
+   * command instead (`npm start`, the image's CMD in a copy of its layout), in a process group of
+   * its own when `detached` (so the test can signal the group, or find what is left of it).
+   */
+  static async start(env: Record<string, string>, timeoutMs = 15_000, launch: Launch = {}): Promise<ChildApp> {
     const port = Number(env.PORT) || (await freePort());
-    const child = spawn(process.execPath, ENTRY, {
-      cwd: ROOT,
+    const [command, ...args] = launch.argv ?? [process.execPath, ...ENTRY];
+    const child = spawn(command ?? process.execPath, args, {
+      cwd: launch.cwd ?? ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, PORT: String(port) },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [launch.stdin ?? "ignore", "pipe", "pipe"],
+      detached: launch.detached ?? false,
     });
     const app = new ChildApp(child, port);
-    await app.waitForLine((l) => l.includes('"event":"started"'), timeoutMs);
+    try {
+      await app.waitForLine((l) => l.includes('"event":"started"'), timeoutMs);
+    } catch (error) {
+      if (launch.detached && child.pid) killGroup(child.pid);
+      else child.kill("SIGKILL");
+      throw error;
+    }
     return app;
   }
 

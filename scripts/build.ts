@@ -12,8 +12,9 @@
  *   npm run build            (tsx scripts/build.ts)
  *   tsx scripts/build.ts --no-typecheck
  */
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
+import { constants } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build as bundle, type Plugin } from "esbuild";
@@ -51,18 +52,36 @@ const onlyListedPackages: Plugin = {
   },
 };
 
+/** The type check under way, if any: a signal to the build ends it too (see the end of this file). */
+let typechecker: ChildProcess | undefined;
+
+/** tsc -p tsconfig.build.json, as a child process the build can end; rejects with tsc's report. */
+function typecheck(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tsc = spawn(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    typechecker = tsc;
+    let output = "";
+    tsc.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    tsc.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    tsc.once("error", reject);
+    tsc.once("close", (code, signal) => {
+      typechecker = undefined;
+      if (code === 0) resolve();
+      else
+        reject(new Error(`Type errors in src/ (tsc -p tsconfig.build.json):\n${output || `exit ${code ?? signal}`}`));
+    });
+  });
+}
+
 export async function build(options: { typecheck?: boolean } = {}): Promise<void> {
-  if (options.typecheck ?? true) {
-    try {
-      execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-        cwd: ROOT,
-        stdio: "pipe",
-      });
-    } catch (error) {
-      const output = (error as { stdout?: Buffer }).stdout?.toString() || String(error);
-      throw new Error(`Type errors in src/ (tsc -p tsconfig.build.json):\n${output}`);
-    }
-  }
+  if (options.typecheck ?? true) await typecheck();
   // Chunk names change with their content: clear out the last build's files.
   for (const entry of readdirSync(OUT, { withFileTypes: true }).filter((e) => e.name !== TSBUILDINFO)) {
     rmSync(join(OUT, entry.name), { recursive: true, force: true });
@@ -101,6 +120,14 @@ export async function build(options: { typecheck?: boolean } = {}): Promise<void
 }
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  // Stopped (`npm start` stopped during its prestart build, Ctrl-C): tsc goes too, rather than
+  // running on alone; esbuild's service ends by itself when this process does.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      typechecker?.kill(signal);
+      process.exit(128 + constants.signals[signal]);
+    });
+  }
   build({ typecheck: !process.argv.includes("--no-typecheck") }).catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

@@ -113,10 +113,15 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     });
 
     const port = await slack.start(config.port);
-    // No new Slack requests from here on; those under way (acked or not) may finish.
+    let scheduler: ReturnType<typeof startScheduler> | undefined;
+    // No new Slack requests from here on; those under way (acked or not) may finish, and so may
+    // a sweep under way (it is waited for here, not before: the stop must not wait on it to
+    // stop taking requests).
     shutdown.push("slack requests", async (ms) => {
       await slack.stop(ms);
-      return slack.requests.settle(ms);
+      const settled = await slack.requests.settle(ms);
+      await scheduler?.running;
+      return settled;
     });
     log.event("info", "started", {
       mode: config.slack.appToken ? "socket" : "http",
@@ -126,11 +131,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       tenants: config.tenants.map((t) => t.name),
     });
 
-    const scheduler = startScheduler(service, log, config.sweepIntervalMs);
-    shutdown.push("schedule", async () => {
-      scheduler.stop();
-      await scheduler.running;
-    });
+    scheduler = startScheduler(service, log, config.sweepIntervalMs);
+    // First of all at a stop: no new sweep starts.
+    shutdown.push("schedule", async () => scheduler?.stop());
 
     let stopped: Promise<void> | undefined;
     return {

@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CustomRoute } from "@slack/bolt";
 import type { WebClientOptions } from "@slack/web-api";
@@ -85,6 +85,7 @@ export function buildBoltApp(
   });
   timer?.instrument(app);
   const requests = trackSlackRequests(app, log);
+  const connections = socketMode ? undefined : closingConnections();
   ignoreRepeatedClicks(app, log);
   app.error(async (error) => {
     log.event("error", "listener_failed", { error: error.message, code: error.code });
@@ -94,12 +95,50 @@ export function buildBoltApp(
     requests,
     async start(port) {
       const started: unknown = await receiver.start(port);
-      return socketMode ? port : ((started as Server).address() as AddressInfo).port;
+      if (socketMode) return port;
+      connections?.watch(started as Server);
+      return ((started as Server).address() as AddressInfo).port;
     },
     async stop() {
+      connections?.close();
       await receiver.stop().catch((error: unknown) => {
         log.event("warn", "receiver_stop_failed", { error: String(error) });
       });
+    },
+  };
+}
+
+/**
+ * Ends HTTP keep-alive once the bot stops. `server.close()` stops accepting connections and closes
+ * the idle ones, but a kept-alive connection busy at that moment stays open, and a client that
+ * keeps sending (a load balancer, a busy proxy) could go on delivering new requests on it for the
+ * whole drain. From the stop on, every answer — to the requests under way and to any that still
+ * arrive on an open connection — says `Connection: close`, and each connection that falls idle is
+ * closed, so the server is empty once the last answer is out.
+ */
+function closingConnections() {
+  let server: Server | undefined;
+  let closing = false;
+  const answering = new Set<ServerResponse>();
+  const closeIdleSoon = () => setImmediate(() => server?.closeIdleConnections());
+  const endKeepAlive = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader("Connection", "close");
+    res.once("finish", closeIdleSoon);
+  };
+  return {
+    watch(httpServer: Server) {
+      server = httpServer;
+      // Before Bolt's own listener, which may answer at once.
+      server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
+        if (closing) return endKeepAlive(res);
+        answering.add(res);
+        res.once("close", () => answering.delete(res));
+      });
+    },
+    close() {
+      closing = true;
+      for (const res of answering) endKeepAlive(res);
+      answering.clear();
     },
   };
 }

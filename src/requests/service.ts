@@ -6,6 +6,7 @@ import { Announcer, type OutcomeEvent } from "./announcer.ts";
 import { type ApprovalPostPolicy, ApprovalPosts } from "./approvalPosts.ts";
 import { type CreationPolicy, Creations } from "./creation.ts";
 import type { RequestForm } from "./form.ts";
+import { autoApproval, hostRefusals, POLICY_ACTOR, type TenantPolicy, type UrlField } from "./policies.ts";
 import type { ApprovalPostQueue, ApproverDirectory, Notifier, RequestStore, TransitionSet } from "./ports.ts";
 import { nextReminderAfter } from "./reminders.ts";
 import type { Request, RequestStatus } from "./request.ts";
@@ -17,17 +18,23 @@ export interface ServicePolicy extends CreationPolicy, ApprovalPostPolicy {
   requestTtlMs: number;
   reminderIntervalMs: number;
   maxReminders: number;
+  /** The approval policy of a tenant (docs/policies.md). */
+  policyFor(tenant: string): TenantPolicy;
 }
 
 export type SubmitResult =
   | { kind: "recorded"; request: Request }
   | { kind: "duplicate"; request: Request }
-  | { kind: "limit"; pending: number; max: number };
+  | { kind: "limit"; pending: number; max: number }
+  /** Refused by the tenant's policy, nothing recorded: what is wrong, by form field. */
+  | { kind: "refused"; errors: Partial<Record<UrlField, string>> };
 
 export type DecisionRefusal =
   | "not_found"
   | "not_approver"
   | "self_approval"
+  /** This approver's approval is counted already; the request waits for others. */
+  | "already_approved"
   | "already_decided"
   /** Past its expiry time: it is expired now, whether or not the sweep got there first. */
   | "expired";
@@ -85,6 +92,9 @@ export class RequestService {
     originChannelId: string | undefined,
     submissionKey: string,
   ): Promise<SubmitResult> {
+    const policy = this.policy.policyFor(form.tenant);
+    const errors = hostRefusals(form, policy);
+    if (Object.keys(errors).length > 0) return { kind: "refused", errors };
     const now = this.now();
     const recorded = await this.store.record({
       form,
@@ -93,21 +103,56 @@ export class RequestService {
       submissionKey,
       expiresAt: now + this.policy.requestTtlMs,
       nextReminderAt: this.policy.maxReminders > 0 ? now + this.policy.reminderIntervalMs : null,
+      requiredApprovals: policy.requiredApprovals,
       maxPending: this.policy.maxPendingPerUser,
     });
     if (recorded.kind === "limit") return { ...recorded, max: this.policy.maxPendingPerUser };
-    if (recorded.kind === "recorded") this.transitions.recorded(recorded.request, requesterId);
-    return recorded;
+    if (recorded.kind === "duplicate") return recorded;
+    this.transitions.recorded(recorded.request, requesterId);
+    return { kind: "recorded", request: await this.approveByPolicy(recorded.request, policy) };
   }
 
-  /** Posts a recorded request for approval and tells the requester where it waits. */
-  announce(request: Request): Promise<void> {
-    return this.approvalPosts.announce(request);
+  /** A request its tenant's rule approves: approved now, by "policy" (it is created once announced). */
+  private async approveByPolicy(request: Request, policy: TenantPolicy): Promise<Request> {
+    const decision = autoApproval(policy, request);
+    if (!decision.approved) return request;
+    const approved = await this.transitions.move({
+      id: request.id,
+      from: "pending",
+      to: "approved",
+      actor: POLICY_ACTOR,
+      detail: decision.reason,
+      set: {
+        decidedBy: POLICY_ACTOR,
+        decidedAt: this.now(),
+        decisionReason: decision.reason,
+        nextReminderAt: null,
+      },
+    });
+    return approved ?? request;
   }
 
-  /** Whether `userId` is an approver at all (App Home shows them what waits). */
-  isApprover(userId: string): Promise<boolean> {
-    return this.approvers.isApprover(userId);
+  /**
+   * Posts a recorded request for approval and tells the requester where it waits. A request
+   * approved by policy is posted all the same (without buttons), then created.
+   */
+  async announce(request: Request): Promise<void> {
+    await this.approvalPosts.announce(request);
+    if (request.status === "approved") {
+      await this.creations.launch(request.id, POLICY_ACTOR, "approved", {
+        first: (claimed) => this.announcer.refreshApprovalMessage(claimed),
+      });
+    }
+  }
+
+  /** The tenants whose requests `userId` may decide (App Home shows them what waits). */
+  approverTenants(userId: string): Promise<string[]> {
+    return this.approvers.tenantsOf(userId);
+  }
+
+  /** Whether `userId` may read `request` in full: its requester, and its tenant's approvers. */
+  async mayView(request: Request, userId: string): Promise<boolean> {
+    return request.requesterId === userId || (await this.approvers.isApprover(userId, request.tenant));
   }
 
   /**
@@ -118,29 +163,48 @@ export class RequestService {
     this.transitions.onChange(listener);
   }
 
-  /** Whether `actor` may decide on `request`, re-checked for every click. */
+  /**
+   * Whether `actor` may decide on `request`, re-checked for every click: only its tenant's
+   * approvers; its requester only with ALLOW_SELF_APPROVAL, and never towards several approvals.
+   */
   async mayDecide(request: Request, actor: string): Promise<DecisionRefusal | undefined> {
-    if (!(await this.approvers.isApprover(actor))) return "not_approver";
-    if (request.requesterId === actor && !this.policy.allowSelfApproval) return "self_approval";
+    if (!(await this.approvers.isApprover(actor, request.tenant))) return "not_approver";
+    if (request.requesterId === actor && (!this.policy.allowSelfApproval || request.requiredApprovals > 1)) {
+      return "self_approval";
+    }
     return undefined;
   }
 
-  /** Approves a pending request and starts creating its client in the background. */
+  /**
+   * Counts an approval of a pending request. The one that makes the required number approves it
+   * and starts creating its client in the background; an earlier one updates the approval message.
+   */
   async approve(id: number, actor: string): Promise<DecisionResult> {
     const checked = await this.checkDecision(id, actor, "pending");
     if (!checked.ok) return checked;
-    const approved = await this.transitions.move({
-      id,
-      from: "pending",
-      to: "approved",
-      actor,
-      set: { decidedBy: actor, decidedAt: this.now() },
-    });
-    if (!approved) return this.lost(id);
+    if (checked.request.approvedBy.includes(actor)) {
+      return { ok: false, refusal: "already_approved", request: checked.request };
+    }
+    const counted = await this.transitions.approve(id, actor);
+    if (!counted) {
+      const current = await this.store.get(id);
+      if (current?.status === "pending" && current.approvedBy.includes(actor)) {
+        return { ok: false, refusal: "already_approved", request: current };
+      }
+      return this.lost(id);
+    }
+    if (counted.status === "pending") {
+      this.background(counted.id, async () => {
+        // The latest state, not this one: another approval may have come meanwhile.
+        const latest = await this.store.get(counted.id);
+        if (latest) await this.announcer.refreshApprovalMessage(latest);
+      });
+      return { ok: true, request: counted };
+    }
     void this.creations.launch(id, actor, "approved", {
       first: (claimed) => this.announcer.refreshApprovalMessage(claimed),
     });
-    return { ok: true, request: approved };
+    return { ok: true, request: counted };
   }
 
   /** Checks a deny before asking for the reason, so a refused person never sees the reason modal. */
@@ -252,10 +316,15 @@ export class RequestService {
    * the approval message, replies in its thread, DMs the requester.
    */
   private followUp(request: Request, event: OutcomeEvent): void {
+    this.background(request.id, () => this.announcer.announceOutcome(request, event));
+  }
+
+  /** Runs `task` in the next turn of the event loop (after the caller's ack), tracked for a graceful stop. */
+  private background(requestId: number, task: () => Promise<void>): void {
     const work = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.announcer.announceOutcome(request, event))
+      .then(task)
       .catch((error: unknown) =>
-        this.log.event("warn", "announce_failed", { request: request.id, error: errorMessage(error) }),
+        this.log.event("warn", "announce_failed", { request: requestId, error: errorMessage(error) }),
       )
       .finally(() => this.followUps.delete(work));
     this.followUps.add(work);

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, gt, lt, ne, type SQL } from "drizzle-orm";
-import type { PageCursor, RequestPage, RequestReader } from "../../requests/ports.ts";
+import { and, asc, desc, eq, gt, inArray, lt, ne, not, or, type SQL, sql } from "drizzle-orm";
+import type { PageCursor, RequestPage, RequestReader, WaitingFor } from "../../requests/ports.ts";
 import type { AuditEntry, Request } from "../../requests/request.ts";
 import type { Kit } from "../kit.ts";
 
@@ -60,14 +60,16 @@ export class KitRequestReader implements RequestReader {
     };
   }
 
-  async pendingFor(
-    excludedRequesterId: string | undefined,
-    limit: number,
-  ): Promise<{ requests: Request[]; total: number }> {
+  async pendingFor(viewer: WaitingFor, limit: number): Promise<{ requests: Request[]; total: number }> {
     const t = this.t;
+    if (viewer.tenants.length === 0) return { requests: [], total: 0 };
+    const notMine = ne(t.requesterId, viewer.approverId);
     const waiting = and(
       eq(t.status, "pending"),
-      excludedRequesterId === undefined ? undefined : ne(t.requesterId, excludedRequesterId),
+      inArray(t.tenant, [...viewer.tenants]),
+      // Never their own request when it needs more than one approval: the requester never counts.
+      viewer.ownIncluded ? or(notMine, eq(t.requiredApprovals, 1)) : notMine,
+      not(this.kit.jsonHas(t.approvedBy, sql`${viewer.approverId}`)),
     );
     const [requests, [counted]] = await Promise.all([
       this.kit.requests().where(waiting).orderBy(asc(t.id)).limit(limit),

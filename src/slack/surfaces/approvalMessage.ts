@@ -1,6 +1,7 @@
 import type { ActionsBlock, KnownBlock } from "@slack/types";
 import type { Request, StoredError } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
+import { approvalProgress, approveConfirmText, approverNames } from "./approvals.ts";
 import { actions, button, context, divider, header, section } from "./blocks.ts";
 import { escapeMrkdwn, mention, slackDate } from "./format.ts";
 import { requestSummary, requestTitle } from "./requestSummary.ts";
@@ -12,11 +13,12 @@ export interface SlackMessage {
 
 /** The status line under a request: what state it is in, who moved it there and when. */
 export function statusLine(r: Request): string {
-  const by = r.decidedBy ? ` by ${mention(r.decidedBy)}` : "";
+  const by = r.decidedBy ? ` by ${approverNames(r)}` : "";
   const when = r.decidedAt ? ` on ${slackDate(r.decidedAt)}` : "";
+  const progress = approvalProgress(r);
   switch (r.status) {
     case "pending":
-      return `:hourglass_flowing_sand: Waiting for a decision · expires ${slackDate(r.expiresAt)}`;
+      return `:hourglass_flowing_sand: Waiting for ${progress ? `approvals · ${progress}` : "a decision"} · expires ${slackDate(r.expiresAt)}`;
     case "approved":
       return `:white_check_mark: Approved${by}${when} · creating the client…`;
     case "creating":
@@ -26,7 +28,7 @@ export function statusLine(r: Request): string {
     case "failed":
       return `:warning: Approved${by}${when} · creating the client failed (attempt ${r.attempts})`;
     case "denied":
-      return `:no_entry: Denied${by}${when}${r.decisionReason ? `: ${escapeMrkdwn(r.decisionReason)}` : ""}`;
+      return `:no_entry: Denied${r.decidedBy ? ` by ${mention(r.decidedBy)}` : ""}${when}${r.decisionReason ? `: ${escapeMrkdwn(r.decisionReason)}` : ""}`;
     case "cancelled":
       return `:heavy_multiplication_x: Cancelled by the requester${when}`;
     case "expired":
@@ -73,10 +75,7 @@ export function decisionButtons(r: Request, tenantLabel: string | undefined): Ac
       style: "primary",
       confirm: {
         title: { type: "plain_text", text: "Create this client?" },
-        text: {
-          type: "mrkdwn",
-          text: `The client *${escapeMrkdwn(r.name).slice(0, 200)}* will be created in ${where} at once.`,
-        },
+        text: { type: "mrkdwn", text: approveConfirmText(r, where) },
         confirm: { type: "plain_text", text: "Approve and create" },
         deny: { type: "plain_text", text: "Not yet" },
       },

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, CALLBACKS, COMMAND } from "../ids.ts";
 import { decisionButtons } from "./approvalMessage.ts";
+import { approvalProgress } from "./approvals.ts";
 import { actions, button, context, divider, header, LIMITS, section } from "./blocks.ts";
 import { channelLink, clip, escapeMrkdwn, mention, plural, slackDate } from "./format.ts";
 import { requestLine } from "./status.ts";
@@ -61,8 +62,9 @@ function waitingItem(r: Request, tenantLabel: string | undefined): KnownBlock[] 
     .split("\n")
     .map((line) => `>${line}`)
     .join("\n");
+  const progress = approvalProgress(r);
   const text = [
-    `*#${r.id} ${escapeMrkdwn(r.name)}* · from ${mention(r.requesterId)}${tenant} · expires ${slackDate(r.expiresAt)}`,
+    `*#${r.id} ${escapeMrkdwn(r.name)}* · from ${mention(r.requesterId)}${tenant} · expires ${slackDate(r.expiresAt)}${progress ? ` · ${progress}` : ""}`,
     `Redirect URLs: ${urls}`,
     justification,
   ].join("\n");

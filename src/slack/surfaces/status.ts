@@ -1,8 +1,9 @@
 import type { AuditEntry, Request } from "../../requests/request.ts";
 import { COMMAND } from "../ids.ts";
 import { type SlackMessage, statusLine } from "./approvalMessage.ts";
+import { actorName } from "./approvals.ts";
 import { context, header, listSections, section } from "./blocks.ts";
-import { clip, escapeMrkdwn, mention, slackDate } from "./format.ts";
+import { clip, escapeMrkdwn, slackDate } from "./format.ts";
 import { requestSummary, requestTitle } from "./requestSummary.ts";
 
 const STATUS_EMOJI: Record<Request["status"], string> = {
@@ -55,8 +56,10 @@ export function requestList(
 }
 
 function historyEntry(e: AuditEntry): string {
-  const who = e.actor === "system" ? "the bot" : mention(e.actor);
-  const move = e.fromStatus ? `${e.fromStatus} → ${e.toStatus}` : `submitted (${e.toStatus})`;
+  const who = actorName(e.actor);
+  // An approval that is not yet the last leaves the request pending ("approval 1 of 2").
+  const counted = e.fromStatus === "pending" && e.toStatus === "pending";
+  const move = counted ? "approved" : e.fromStatus ? `${e.fromStatus} → ${e.toStatus}` : `submitted (${e.toStatus})`;
   const detail = e.detail ? ` · ${escapeMrkdwn(clip(e.detail, 300))}` : "";
   return `${slackDate(e.at)} · ${move} · ${who}${detail}`;
 }

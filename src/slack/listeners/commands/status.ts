@@ -23,8 +23,8 @@ export async function statusReply(deps: ListenerDeps, userId: string, which: str
   }
   const id = Number(which.replace(/^#/, ""));
   const request = id > 0 ? await reads.get(id) : undefined;
-  // Someone else's request is shown only to approvers; the answer does not tell "missing" from "not yours".
-  const visible = request && (request.requesterId === userId || (await deps.service.isApprover(userId)));
+  // Someone else's request is shown only to its tenant's approvers; the answer does not tell "missing" from "not yours".
+  const visible = request && (await deps.service.mayView(request, userId));
   if (!request || !visible) {
     return { text: `I can't show request ${shown}: it doesn't exist, or it isn't yours to see.` };
   }

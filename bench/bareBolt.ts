@@ -1,12 +1,32 @@
 /**
  * The baseline: a bare Bolt app (same Bolt version and receiver settings as our app) that makes
  * the same Slack calls as ours and nothing else — no validation, no database, no Identity API.
- * Started by the benchmark as its own process (`node --import tsx bench/bareBolt.ts`), configured
- * through the environment; the payloads it sends are read from the JSON file in BENCH_FIXTURES.
+ * Compiled with `tsc -b bench/tsconfig.build.json` (→ bench/dist/bareBolt.js) and started
+ * by the benchmark as production starts ours: `node --enable-source-maps bench/dist/bareBolt.js`.
+ * Configured through the environment; the payloads it sends are read from the JSON file in
+ * BENCH_FIXTURES. It imports nothing of ours (its compile would pull src/ in), so the file's
+ * shape is declared here and bench/fixtures.ts is checked against it.
  */
 import { readFileSync } from "node:fs";
 import { App, type CustomRoute, HTTPReceiver } from "@slack/bolt";
-import type { BareFixtures } from "./fixtures.ts";
+import type { KnownBlock, ModalView } from "@slack/types";
+
+interface Message {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** Everything the bare Bolt app needs, handed over as one JSON file (BENCH_FIXTURES). */
+export interface BareFixtures {
+  command: string;
+  viewCallback: string;
+  approveAction: string;
+  approvalChannel: string;
+  modal: ModalView;
+  approval: Message;
+  dm: Message;
+  approved: Message;
+}
 
 function required(name: string): string {
   const value = process.env[name];

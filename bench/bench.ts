@@ -1,11 +1,13 @@
 /**
- * The benchmark's core: starts the Slack and Identity API stand-ins, our app and the bare Bolt
- * baseline (each its own process, on loopback), drives both with signed requests at several
- * concurrencies, alternating between them, and returns the measurements. bench/run.ts is the
- * command line around it; test/bench-smoke.test.ts runs its smoke mode.
+ * The benchmark's core: starts the Slack and Identity API stand-ins, a PostgreSQL server when
+ * asked, our app in each set-up (SQLite; PostgreSQL with one replica; two replicas) and the bare
+ * Bolt baseline — each its own compiled process, on loopback — drives them with signed requests at
+ * several concurrencies, one app after the other, rotating the order run by run, and returns the
+ * measurements. bench/run.ts is the command line around it; test/bench-smoke*.test.ts run its
+ * smoke mode.
  */
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { IdentityStandIn } from "../devkit/identityStandIn.ts";
 import {
@@ -27,12 +29,37 @@ import {
   REQUESTER_POOL,
   requesterId,
 } from "./fixtures.ts";
-import { Arrivals, closedLoop, type LatencySummary, percentile, SlackSender, summarise } from "./load.ts";
-import { AppProcess, ENTRIES, type Memory, ROOT } from "./processes.ts";
-import { type SeedSummary, seedDatabase } from "./seed.ts";
+import {
+  Arrivals,
+  closedLoop,
+  type LatencySummary,
+  percentile,
+  RoundRobinSender,
+  type Sender,
+  SlackSender,
+  summarise,
+} from "./load.ts";
+import { type CpuMark, cpuMsOf, NeighbourWatch, treeCpuMs } from "./machine.ts";
+import { type BenchPostgres, benchPostgres } from "./postgres.ts";
+import { AppProcess, buildApps, ENTRIES, type Memory, ROOT } from "./processes.ts";
+import { type SeedSummary, seedDatabase, seedPostgres } from "./seed.ts";
 
-export const APPS = ["ours", "bare"] as const;
-export type AppKind = (typeof APPS)[number];
+/**
+ * Our app's set-ups, each driven against the same bare Bolt baseline: on SQLite (the default
+ * deployment, which issue 11's targets are about), and on PostgreSQL with one and two replicas.
+ */
+export const SETUPS = ["ours", "pg", "pg2"] as const;
+export type Setup = (typeof SETUPS)[number];
+export const APPS = [...SETUPS, "bare"] as const;
+export type AppId = (typeof APPS)[number];
+export const APP_LABELS: Record<AppId, string> = {
+  ours: "ours on SQLite",
+  pg: "ours on PostgreSQL",
+  pg2: "ours on PostgreSQL, 2 replicas",
+  bare: "bare Bolt",
+};
+export const REPLICAS: Record<Setup, number> = { ours: 1, pg: 1, pg2: 2 };
+export const onPostgres = (setup: Setup): boolean => setup !== "ours";
 
 export const METRICS = [
   { id: "slash.ack", label: "slash command → ack" },
@@ -54,10 +81,14 @@ export interface ScenarioSpec {
 }
 
 export interface BenchOptions {
+  /** Our app's set-ups, each run against bare Bolt (at least one). */
+  setups: Setup[];
+  /** A PostgreSQL server (superuser URL; CREATE DATABASE allowed) to use instead of starting one. */
+  postgresUrl?: string | undefined;
   concurrencies: number[];
   /** Operations per phase in one run, per concurrency (same order as `concurrencies`). */
   counts: number[];
-  /** Runs per app and concurrency; the apps alternate run by run. */
+  /** Runs per app and concurrency; the apps take turns, in an order that rotates run by run. */
   runs: number;
   /** Operations per phase in the unrecorded warm-up run of each app. */
   warmupCount: number;
@@ -78,15 +109,20 @@ export interface BenchOptions {
   tmpRoot?: string;
   /** Progress lines (default: none). */
   progress?: (line: string) => void;
-  /** Entry of "our app" (default src/main.ts of this checkout): to compare another checkout or a patched copy. */
-  oursEntry?: string;
+  /**
+   * Entry of "our app" (default dist/main.js of this checkout, built first): to compare another
+   * checkout's build or a patched copy (a .ts entry runs through tsx).
+   */
+  oursEntry?: string | undefined;
 }
 
 export interface MetricStats extends LatencySummary {
   /** Operations per second over the runs (operations / phase wall time). */
   rps: number;
-  /** p99 of each run, to show run-to-run spread. */
+  /** p99 of each run, in run order, to show run-to-run spread (and to pair runs of two apps). */
   runP99: number[];
+  /** Operations per second of each run, in run order. */
+  runRps: number[];
 }
 
 export interface AppLevelResult {
@@ -98,29 +134,54 @@ export interface AppLevelResult {
   errorSamples: string[];
   /** CPU time of the app's process per operation of each phase (follow-up work included), in ms. */
   cpuMsPerOp: Record<Phase, number>;
+  /** CPU time of the PostgreSQL server per operation of each phase, in ms (NaN: none, or not ours to measure). */
+  databaseCpuMsPerOp: Record<Phase, number>;
   /** Highest share of one core the benchmark's own process (load and stand-ins) used in a phase. */
   driverBusyMax: number;
   /** Calls to the stand-ins per operation of each phase, by method or route. */
   callsPerOp: Record<Phase, Record<string, number>>;
+  /** Share of the whole machine (all cores) other processes used during each measured run. */
+  othersBusy: number[];
 }
 
 export interface LevelResult {
   concurrency: number;
   countPerRun: number;
   runs: number;
-  apps: Record<AppKind, AppLevelResult>;
+  apps: Partial<Record<AppId, AppLevelResult>>;
+}
+
+/** RSS of one process (one replica) right after start and at the end of the scenario. */
+export interface ProcessMemory {
+  afterStart: Memory | undefined;
+  atEnd: Memory | undefined;
 }
 
 export interface ScenarioResult {
   name: string;
+  /** The SQLite seeding (undefined: an empty database). */
   seed: SeedSummary | undefined;
-  memory: Record<AppKind, { afterStart: Memory | undefined; atEnd: Memory | undefined }>;
+  /** How long seeding the PostgreSQL database took, when one was seeded. */
+  postgresSeedMs: number | undefined;
+  memory: Partial<Record<AppId, ProcessMemory[]>>;
   levels: LevelResult[];
 }
 
 export interface BenchResult {
-  environment: { cpus: number; cpuModel: string; node: string; platform: string; date: string };
-  options: Omit<BenchOptions, "progress" | "tmpRoot" | "oursEntry">;
+  environment: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    platform: string;
+    date: string;
+    /** The PostgreSQL server and its durability settings, when a set-up used it. */
+    postgres: string | undefined;
+    /** 1, 5 and 15-minute load averages when the benchmark started and ended. */
+    loadAverage: { start: number[]; end: number[] };
+  };
+  options: Omit<BenchOptions, "progress" | "tmpRoot" | "oursEntry" | "postgresUrl">;
+  /** How long building both apps took (npm run build for ours, tsc -b for bare Bolt). */
+  buildMs: number;
   scenarios: ScenarioResult[];
   durationMs: number;
   /** Where logs and profiles were kept (only when kept). */
@@ -129,6 +190,7 @@ export interface BenchResult {
 
 export function smokeOptions(): BenchOptions {
   return {
+    setups: ["ours"],
     concurrencies: [1, 4],
     counts: [5, 8],
     runs: 1,
@@ -142,6 +204,7 @@ export function smokeOptions(): BenchOptions {
 
 export function fullOptions(): BenchOptions {
   return {
+    setups: [...SETUPS],
     concurrencies: [1, 50, 200],
     counts: [1000, 1200, 1200],
     runs: 3,
@@ -171,33 +234,35 @@ interface RunResult {
   errors: string[];
   /** CPU time of the app's process in each phase, follow-up work included. */
   cpuMs: Partial<Record<Phase, number>>;
+  /** CPU time of the PostgreSQL server the benchmark started, in each phase (set-ups on PostgreSQL only). */
+  databaseCpuMs: Partial<Record<Phase, number>>;
   /** Share of one core the benchmark's own process (load and stand-ins) used in each phase. */
   driverBusy: Partial<Record<Phase, number>>;
   /** Calls the app made to the stand-ins in each phase (follow-up work included). */
   calls: Partial<Record<Phase, Record<string, number>>>;
   operations: Record<Phase, number>;
+  /** Share of the machine other processes used during the run. */
+  othersBusy: number;
 }
 
+/** One app under test: one process, or (pg2) replicas behind a round robin. */
 interface AppUnderTest {
-  kind: AppKind;
-  process: AppProcess;
+  id: AppId;
+  processes: AppProcess[];
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const CLIENT_NAME = /Bench (r\d+-\d+)/;
 
-/** utime + stime of a process in ms (Linux /proc), undefined elsewhere. */
-function cpuMsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields after the command: state is index 0, so utime (field 14) is index 11, stime index 12;
-    // both in clock ticks, which Linux reports to user space at 100 per second.
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * 10 : undefined;
-  } catch {
-    return undefined;
+/** CPU time of all of an app's processes, in ms; undefined when one cannot be read. */
+function appCpuMs(app: AppUnderTest): number | undefined {
+  let total = 0;
+  for (const p of app.processes) {
+    const ms = cpuMsOf(p.pid);
+    if (ms === undefined) return undefined;
+    total += ms;
   }
+  return total;
 }
 
 function approveValueOf(blocks: unknown, actionId: string): string | undefined {
@@ -220,7 +285,7 @@ class Bench {
   private lastCallAt = 0;
   private approvals: Approval[] | undefined;
   private runSeq = 0;
-  private readonly senders = new Map<string, SlackSender>();
+  private readonly senders = new Map<string, Sender>();
   /** Calls the stand-ins received, by Web API method or Identity API route. */
   private readonly calls = new Map<string, number>();
   private slackUrl = "";
@@ -231,6 +296,9 @@ class Bench {
     private readonly opTimeoutMs: number,
     private readonly quietMs: number,
     private readonly traceFile: string | undefined,
+    private readonly neighbours: NeighbourWatch,
+    /** CPU time so far of the PostgreSQL server the benchmark started, undefined without one. */
+    private readonly databaseCpuMs: () => number | undefined,
   ) {}
 
   private count(what: string): void {
@@ -293,11 +361,12 @@ class Bench {
    * The connections to an app at one concurrency, kept from run to run (as Slack keeps its
    * connections open), so a run does not start with a burst of new connections.
    */
-  private senderFor(app: AppUnderTest, concurrency: number): SlackSender {
-    const key = `${app.process.port}:${concurrency}`;
+  private senderFor(app: AppUnderTest, concurrency: number): Sender {
+    const key = `${app.id}:${concurrency}`;
     let sender = this.senders.get(key);
     if (!sender) {
-      sender = new SlackSender(app.process.port, FAKE.signingSecret, concurrency);
+      const replicas = app.processes.map((p) => new SlackSender(p.port, FAKE.signingSecret, concurrency));
+      sender = replicas.length === 1 && replicas[0] ? replicas[0] : new RoundRobinSender(replicas);
       this.senders.set(key, sender);
     }
     return sender;
@@ -314,13 +383,14 @@ class Bench {
     await this.identity.stop();
   }
 
-  oursEnv(databasePath: string): Record<string, string> {
+  /** Our app's environment, on a SQLite file or (`{ url }`) a PostgreSQL database. */
+  oursEnv(database: { path: string } | { url: string }): Record<string, string> {
     return {
       SLACK_BOT_TOKEN: FAKE.botToken,
       SLACK_SIGNING_SECRET: FAKE.signingSecret,
       SLACK_APP_TOKEN: "",
       SLACK_API_URL: this.slackUrl,
-      DATABASE_PATH: databasePath,
+      ...("path" in database ? { DATABASE_PATH: database.path } : { DATABASE_URL: database.url }),
       OCS_TENANTS: "",
       OCS_URL: this.identityUrl,
       OCS_TENANT_ID: FAKE.tenantId,
@@ -359,12 +429,13 @@ class Bench {
     const samples: RunResult["samples"] = {};
     const runStart = performance.now();
     const trace: string[] = [];
+    const ours = app.id !== "bare";
     const record = (metric: MetricId, value: number) => {
       samples[metric] ??= { values: [], durationMs: 0 };
       samples[metric].values.push(value);
       if (this.traceFile)
         trace.push(
-          `${app.kind},${tag},${concurrency},${metric},${(performance.now() - runStart).toFixed(1)},${value.toFixed(2)}`,
+          `${app.id},${tag},${concurrency},${metric},${(performance.now() - runStart).toFixed(1)},${value.toFixed(2)}`,
         );
     };
     const duration = (metrics: MetricId[], ms: number) => {
@@ -375,16 +446,23 @@ class Bench {
     };
     const person = (i: number) => ({ id: requesterId(i), name: `requester-${i}` });
     await this.quiesce();
+    const machineMark: CpuMark = this.neighbours.mark();
     const cpuMs: Partial<Record<Phase, number>> = {};
     const driverBusy: Partial<Record<Phase, number>> = {};
     const calls: Partial<Record<Phase, Record<string, number>>> = {};
     let callsMark = new Map(this.calls);
-    let cpuMark = cpuMsOf(app.process.pid);
+    let cpuMark = appCpuMs(app);
+    const databaseCpuMs: Partial<Record<Phase, number>> = {};
+    const databaseCpu = () => (app.id === "pg" || app.id === "pg2" ? this.databaseCpuMs() : undefined);
+    let databaseMark = databaseCpu();
     let driverMark = { cpu: process.cpuUsage(), at: performance.now() };
     const cpuPhase = (phase: Phase) => {
-      const now = cpuMsOf(app.process.pid);
+      const now = appCpuMs(app);
       if (now !== undefined && cpuMark !== undefined) cpuMs[phase] = now - cpuMark;
       cpuMark = now;
+      const database = databaseCpu();
+      if (database !== undefined && databaseMark !== undefined) databaseCpuMs[phase] = database - databaseMark;
+      databaseMark = database;
       const used = process.cpuUsage(driverMark.cpu);
       const at = performance.now();
       driverBusy[phase] = (used.user + used.system) / 1000 / (at - driverMark.at);
@@ -450,7 +528,7 @@ class Bench {
     // Our app numbers its requests: a second approval post of the same request is a duplicate.
     const seen = new Set<string>();
     const targets = approvals.filter((a) => {
-      const key = app.kind === "ours" ? a.value : a.ts;
+      const key = ours ? a.value : a.ts;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
@@ -467,9 +545,8 @@ class Bench {
       const target = targets[i];
       if (!target) return;
       const updated = this.arrivals.expect(`update:${target.ts}`, timeout);
-      const created =
-        app.kind === "ours" && target.name ? this.arrivals.expect(`post:${target.name}`, timeout) : undefined;
-      if (app.kind === "ours" && !target.name) errors.push("approval post without the client's name");
+      const created = ours && target.name ? this.arrivals.expect(`post:${target.name}`, timeout) : undefined;
+      if (ours && !target.name) errors.push("approval post without the client's name");
       const click = buttonClickPayload(APPROVER, {
         actionId: fx.approveAction,
         value: target.value,
@@ -502,9 +579,10 @@ class Bench {
     });
     await Promise.all(creations);
     duration(["approve.ack", "approve.update"], approve.finishedAt - approve.startedAt);
-    if (app.kind === "ours") duration(["approve.post"], Math.max(lastCreation, approve.finishedAt) - approve.startedAt);
+    if (ours) duration(["approve.post"], Math.max(lastCreation, approve.finishedAt) - approve.startedAt);
     await this.quiesce();
     cpuPhase("approve");
+    const othersBusy = NeighbourWatch.othersShare(machineMark, this.neighbours.mark());
     if (this.traceFile) appendFileSync(this.traceFile, `${trace.join("\n")}\n`);
     return {
       samples,
@@ -512,9 +590,11 @@ class Bench {
       duplicateApprovalPosts,
       errors,
       cpuMs,
+      databaseCpuMs,
       driverBusy,
       calls,
       operations: { slash: count, submit: count, approve: targets.length },
+      othersBusy,
     };
   }
 }
@@ -537,10 +617,12 @@ function aggregate(runs: RunResult[]): AppLevelResult {
           0.99,
         ),
       ),
+      runRps: perRun.map((s) => (s.durationMs > 0 ? (s.values.length / s.durationMs) * 1000 : Number.NaN)),
     };
   }
   const errors = runs.flatMap((r) => r.errors);
   const cpuMsPerOp = {} as Record<Phase, number>;
+  const databaseCpuMsPerOp = {} as Record<Phase, number>;
   const callsPerOp = {} as Record<Phase, Record<string, number>>;
   for (const phase of PHASES) {
     const operations = runs.reduce((sum, r) => sum + r.operations[phase], 0);
@@ -551,10 +633,12 @@ function aggregate(runs: RunResult[]): AppLevelResult {
       }
     }
     callsPerOp[phase] = perOp;
-    const spent = runs.map((r) => r.cpuMs[phase]);
-    cpuMsPerOp[phase] = spent.every((c) => c !== undefined)
-      ? spent.reduce((sum: number, c) => sum + (c ?? 0), 0) / operations
-      : Number.NaN;
+    const perOperation = (spent: (number | undefined)[]) =>
+      spent.every((c) => c !== undefined)
+        ? spent.reduce((sum: number, c) => sum + (c ?? 0), 0) / operations
+        : Number.NaN;
+    cpuMsPerOp[phase] = perOperation(runs.map((r) => r.cpuMs[phase]));
+    databaseCpuMsPerOp[phase] = perOperation(runs.map((r) => r.databaseCpuMs[phase]));
   }
   return {
     metrics,
@@ -563,8 +647,10 @@ function aggregate(runs: RunResult[]): AppLevelResult {
     errors: errors.length,
     errorSamples: [...new Set(errors)].slice(0, 5),
     cpuMsPerOp,
+    databaseCpuMsPerOp,
     callsPerOp,
     driverBusyMax: Math.max(...runs.flatMap((r) => Object.values(r.driverBusy))),
+    othersBusy: runs.map((r) => r.othersBusy),
   };
 }
 
@@ -584,8 +670,12 @@ function describeRun(r: RunResult): string {
 /** Runs the whole benchmark described by `options` and returns its measurements. */
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const started = performance.now();
+  const loadAtStart = loadavg();
   const progress = options.progress ?? (() => {});
   if (options.counts.length !== options.concurrencies.length) throw new Error("One count per concurrency");
+  if (options.setups.length === 0) throw new Error("At least one set-up of our app");
+  const buildMs = await buildApps();
+  progress(`Built both apps (npm run build, and tsc -b for bare Bolt) in ${Math.round(buildMs)} ms`);
   const tmpRoot = options.tmpRoot ?? join(ROOT, "bench", "tmp");
   const dir = join(tmpRoot, `run-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
@@ -594,92 +684,156 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   writeFileSync(fixturesPath, JSON.stringify(fixtures));
   const traceFile = options.trace ? join(dir, "trace.csv") : undefined;
   if (traceFile) writeFileSync(traceFile, "app,run,concurrency,metric,at_ms,latency_ms\n");
-  const bench = new Bench(fixtures, options.opTimeoutMs, options.quietMs, traceFile);
-  await bench.start();
+  let apps: AppUnderTest[] = [];
+  let postgres: BenchPostgres | undefined;
+  const neighbours = new NeighbourWatch(
+    () => apps.flatMap((a) => a.processes.map((p) => p.pid)),
+    () => postgres?.serverPid,
+  );
+  const bench = new Bench(fixtures, options.opTimeoutMs, options.quietMs, traceFile, neighbours, () => {
+    const pid = postgres?.serverPid;
+    return pid === undefined ? undefined : treeCpuMs(pid);
+  });
   const scenarios: ScenarioResult[] = [];
   let failed = true;
   try {
+    await bench.start();
+    if (options.setups.some(onPostgres)) {
+      postgres = await benchPostgres(options.postgresUrl, () => {});
+      progress(`PostgreSQL: ${postgres.description}`);
+    }
     for (const [s, scenario] of options.scenarios.entries()) {
       const databasePath = join(dir, `ours-${s}.sqlite`);
+      const now = Date.now();
       let seed: SeedSummary | undefined;
-      if (scenario.seedRows > 0) {
-        seed = await seedDatabase(databasePath, scenario.seedRows);
+      if (scenario.seedRows > 0 && options.setups.includes("ours")) {
+        seed = await seedDatabase(databasePath, scenario.seedRows, now);
         progress(
-          `[${scenario.name}] seeded ${seed.requests} requests, ${seed.auditEvents} audit rows in ${Math.round(seed.ms)} ms`,
+          `[${scenario.name}] seeded SQLite: ${seed.requests} requests, ${seed.auditEvents} audit rows in ${Math.round(seed.ms)} ms`,
         );
       }
-      const start = (kind: AppKind) =>
-        AppProcess.start({
-          name: kind === "ours" ? "our app" : "bare Bolt app",
-          entry: kind === "ours" ? (options.oursEntry ?? ENTRIES.ours) : ENTRIES.bare,
-          env: kind === "ours" ? bench.oursEnv(databasePath) : bench.bareEnv(fixturesPath),
-          logFile: join(dir, `${kind}-${s}.log`),
+      // One PostgreSQL database per set-up; a seeded one is seeded once and cloned for the next.
+      const databases = new Map<Setup, string>();
+      let postgresSeedMs: number | undefined;
+      for (const setup of options.setups.filter(onPostgres)) {
+        if (!postgres) throw new Error("PostgreSQL was not started");
+        const seeded = [...databases.values()][0];
+        if (scenario.seedRows > 0 && seeded) {
+          databases.set(setup, await postgres.cloneDatabase(seeded, `bench_${setup}`));
+          continue;
+        }
+        const url = await postgres.createDatabase(`bench_${setup}`);
+        databases.set(setup, url);
+        if (scenario.seedRows > 0) {
+          const summary = await seedPostgres(url, scenario.seedRows, now);
+          postgresSeedMs = summary.ms;
+          seed ??= summary;
+          progress(
+            `[${scenario.name}] seeded PostgreSQL: ${summary.requests} requests, ${summary.auditEvents} audit rows (by its trigger) in ${Math.round(summary.ms)} ms`,
+          );
+        }
+      }
+      const start = (id: AppId, replica: number) => {
+        const database = id === "ours" ? { path: databasePath } : { url: databases.get(id as Setup) ?? "" };
+        return AppProcess.start({
+          name: `${APP_LABELS[id]}${replica > 0 ? ` (replica ${replica + 1})` : ""}`,
+          entry: id === "bare" ? ENTRIES.bare : (options.oursEntry ?? ENTRIES.ours),
+          env: id === "bare" ? bench.bareEnv(fixturesPath) : bench.oursEnv(database),
+          logFile: join(dir, `${id}-${s}-${replica + 1}.log`),
           cwd: dir,
-          cpuProfileDir: options.cpuProfile ? join(dir, `profiles-${kind}-${s}`) : undefined,
+          cpuProfileDir: options.cpuProfile ? join(dir, `profiles-${id}-${s}-${replica + 1}`) : undefined,
         });
-      const apps: AppUnderTest[] = [];
+      };
+      const ids: AppId[] = [...options.setups, "bare"];
+      apps = [];
       try {
         const booting = performance.now();
-        const launched = await Promise.allSettled(APPS.map(async (kind) => ({ kind, process: await start(kind) })));
-        for (const one of launched) if (one.status === "fulfilled") apps.push(one.value);
+        const launched = await Promise.allSettled(
+          ids.flatMap((id) =>
+            Array.from({ length: id === "bare" ? 1 : REPLICAS[id] }, async (_, replica) => ({
+              id,
+              process: await start(id, replica),
+            })),
+          ),
+        );
+        for (const id of ids) {
+          const processes = launched.flatMap((one) =>
+            one.status === "fulfilled" && one.value.id === id ? [one.value.process] : [],
+          );
+          if (processes.length > 0) apps.push({ id, processes });
+        }
         const failure = launched.find((one) => one.status === "rejected");
         if (failure) throw failure.reason;
-        progress(`[${scenario.name}] both apps started in ${Math.round(performance.now() - booting)} ms`);
-        const memory = {} as ScenarioResult["memory"];
-        for (const app of apps) memory[app.kind] = { afterStart: app.process.memory(), atEnd: undefined };
+        progress(`[${scenario.name}] ${ids.length} apps started in ${Math.round(performance.now() - booting)} ms`);
+        const memory: ScenarioResult["memory"] = {};
+        for (const app of apps) {
+          memory[app.id] = app.processes.map((p) => ({ afterStart: p.memory(), atEnd: undefined }));
+        }
         const warming = performance.now();
         for (const app of options.warmupCount > 0 ? apps : []) {
           const warm = await bench.run(app, Math.min(20, options.warmupCount), options.warmupCount);
-          if (warm.errors.length > 0) throw new Error(`${app.kind} failed its warm-up: ${warm.errors[0]}`);
+          if (warm.errors.length > 0) throw new Error(`${app.id} failed its warm-up: ${warm.errors[0]}`);
         }
         progress(`[${scenario.name}] warm-up done in ${Math.round(performance.now() - warming)} ms`);
         const levels: LevelResult[] = [];
         for (const [l, concurrency] of options.concurrencies.entries()) {
           const count = options.counts[l] ?? 0;
-          const results: Record<AppKind, RunResult[]> = { ours: [], bare: [] };
+          const results = new Map<AppId, RunResult[]>(apps.map((app) => [app.id, []]));
           for (let r = 0; r < options.runs; r++) {
-            const order = r % 2 === 0 ? apps : [...apps].reverse();
+            // Each app in turn; the order rotates run by run, so none always follows the same one.
+            const order = apps.map((_, k) => apps[(k + r) % apps.length] as AppUnderTest);
             for (const app of order) {
-              // The app sat idle through the other app's run: wake it (connections, caches, pages)
+              // The app sat idle through the others' runs: wake it (connections, caches, pages)
               // with a short unrecorded burst first, so the run measures the app, not its wake-up.
               if (options.preRunCount > 0) {
                 await bench.run(app, concurrency, Math.min(count, Math.max(options.preRunCount, concurrency)));
               }
               const t0 = performance.now();
               const result = await bench.run(app, concurrency, count);
-              results[app.kind].push(result);
+              results.get(app.id)?.push(result);
               progress(
-                `[${scenario.name} · c=${concurrency} · run ${r + 1}/${options.runs}] ${app.kind.padEnd(4)} ${describeRun(result)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+                `[${scenario.name} · c=${concurrency} · run ${r + 1}/${options.runs}] ${app.id.padEnd(4)} ${describeRun(result)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
               );
             }
           }
-          levels.push({
-            concurrency,
-            countPerRun: count,
-            runs: options.runs,
-            apps: { ours: aggregate(results.ours), bare: aggregate(results.bare) },
-          });
+          const level: LevelResult = { concurrency, countPerRun: count, runs: options.runs, apps: {} };
+          for (const [id, runs] of results) level.apps[id] = aggregate(runs);
+          levels.push(level);
         }
-        for (const app of apps) memory[app.kind].atEnd = app.process.memory();
-        scenarios.push({ name: scenario.name, seed, memory, levels });
+        for (const app of apps) {
+          memory[app.id] = app.processes.map((p, k) => ({
+            afterStart: memory[app.id]?.[k]?.afterStart,
+            atEnd: p.memory(),
+          }));
+        }
+        scenarios.push({ name: scenario.name, seed, postgresSeedMs, memory, levels });
       } finally {
         bench.closeSenders();
         const stopping = performance.now();
-        for (const app of apps) await app.process.stop();
-        progress(`[${scenario.name}] both apps stopped in ${Math.round(performance.now() - stopping)} ms`);
+        await Promise.all(apps.flatMap((app) => app.processes.map((p) => p.stop())));
+        apps = [];
+        progress(`[${scenario.name}] apps stopped in ${Math.round(performance.now() - stopping)} ms`);
       }
       rmSync(databasePath, { force: true });
       rmSync(`${databasePath}-wal`, { force: true });
       rmSync(`${databasePath}-shm`, { force: true });
+      for (const url of databases.values()) await postgres?.dropDatabase(url);
     }
     failed = false;
   } finally {
     await bench.stop();
+    await postgres?.stop();
     if (failed) progress(`Logs of the apps are kept in ${dir}`);
   }
   const keep = options.keepTmp || options.cpuProfile || options.trace;
   if (!keep) rmSync(dir, { recursive: true, force: true });
-  const { progress: _progress, tmpRoot: _tmpRoot, oursEntry: _oursEntry, ...recorded } = options;
+  const {
+    progress: _progress,
+    tmpRoot: _tmpRoot,
+    oursEntry: _oursEntry,
+    postgresUrl: _postgresUrl,
+    ...recorded
+  } = options;
   return {
     environment: {
       cpus: availableParallelism(),
@@ -687,8 +841,11 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
       date: new Date().toISOString(),
+      postgres: postgres?.description,
+      loadAverage: { start: loadAtStart, end: loadavg() },
     },
     options: recorded,
+    buildMs,
     scenarios,
     durationMs: performance.now() - started,
     keptTmp: keep ? dir : undefined,

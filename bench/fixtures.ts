@@ -3,15 +3,17 @@
  * and the Slack payloads (modal, messages) the bare Bolt baseline sends. The payloads come from
  * the real view builders, so the baseline sends exactly as much as our app does.
  */
-import type { ModalView } from "@slack/types";
 import type { FormValues } from "../devkit/slackRequests.ts";
 import { openSqlite } from "../src/db/sqlite/open.ts";
 import { type RequestForm, validateRequestForm } from "../src/requests/form.ts";
 import type { Request } from "../src/requests/request.ts";
 import { ACTIONS, CALLBACKS, COMMAND } from "../src/slack/ids.ts";
-import { approvalMessage, type SlackMessage } from "../src/slack/surfaces/approvalMessage.ts";
+import { approvalMessage } from "../src/slack/surfaces/approvalMessage.ts";
 import { requesterMessage } from "../src/slack/surfaces/outcomeMessages.ts";
 import { requestModal } from "../src/slack/surfaces/requestModal.ts";
+import type { BareFixtures } from "./bareBolt.ts";
+
+export type { BareFixtures };
 
 /** Obviously fake values: nothing here is a credential of any real workspace or tenant. */
 export const FAKE = {
@@ -91,18 +93,7 @@ export async function sampleRequests(): Promise<{ pending: Request; approved: Re
   }
 }
 
-/** Everything the bare Bolt app needs, handed over as one JSON file so it loads none of our modules. */
-export interface BareFixtures {
-  command: string;
-  viewCallback: string;
-  approveAction: string;
-  approvalChannel: string;
-  modal: ModalView;
-  approval: SlackMessage;
-  dm: SlackMessage;
-  approved: SlackMessage;
-}
-
+/** What the bare Bolt app sends, from our own view builders (its type lives in bareBolt.ts, which imports nothing of ours). */
 export async function bareFixtures(): Promise<BareFixtures> {
   const { pending, approved } = await sampleRequests();
   return {

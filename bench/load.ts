@@ -10,8 +10,16 @@ export interface Answer {
   text: string;
 }
 
+/** Sends Slack's requests to an app under test: one process, or replicas behind a balancer. */
+export interface Sender {
+  post(body: string, timeoutMs?: number): Promise<Answer>;
+  /** Opens `connections` kept-alive connections (to each replica), untimed. */
+  warm(connections: number, timeoutMs?: number): Promise<void>;
+  close(): void;
+}
+
 /** Posts signed, form-encoded bodies to one app, as Slack does, over kept-alive loopback connections. */
-export class SlackSender {
+export class SlackSender implements Sender {
   private readonly agent: Agent;
 
   constructor(
@@ -90,6 +98,34 @@ export class SlackSender {
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+/**
+ * Replicas behind a round-robin balancer: each request goes to the next replica in turn, each over
+ * its own kept-alive connections, as a load balancer keeps its connections to its targets. The
+ * balancing is done here, in the load generator, rather than by a proxy process: a proxy on the
+ * same two cores would spend CPU and add a hop that neither single-process app pays.
+ */
+export class RoundRobinSender implements Sender {
+  private next = 0;
+
+  constructor(private readonly replicas: readonly Sender[]) {
+    if (replicas.length === 0) throw new Error("A round robin needs at least one replica");
+  }
+
+  post(body: string, timeoutMs?: number): Promise<Answer> {
+    const replica = this.replicas[this.next++ % this.replicas.length] as Sender;
+    return replica.post(body, timeoutMs);
+  }
+
+  /** Every replica gets `connections`: the turns of a closed loop do not split them evenly at every moment. */
+  async warm(connections: number, timeoutMs?: number): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.warm(connections, timeoutMs)));
+  }
+
+  close(): void {
+    for (const replica of this.replicas) replica.close();
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * Preloaded into both apps under test (`--import`): a server asked to listen on a port without a
- * host listens on 127.0.0.1 instead of every interface, so the benchmark never opens a port to
- * the network. Both apps get it, so it costs them the same.
+ * Preloaded into both apps under test (`--import bench/dist/loopbackOnly.js`, compiled with the
+ * bare Bolt app by bench/tsconfig.build.json): a server asked to listen on a port without a host
+ * listens on 127.0.0.1 instead of every interface, so the benchmark never opens a port to the
+ * network. Both apps get it, so it costs them the same.
  */
 import { Server } from "node:net";
 

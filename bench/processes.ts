@@ -1,20 +1,62 @@
 /**
- * The two apps under test, each in its own process, so that memory is measured per app.
- * Both start the same way: `node --import tsx --import bench/loopbackOnly.ts <entry>`.
+ * The apps under test, each in its own process, so that memory is measured per app. All start as
+ * production starts ours (`npm start`): compiled JavaScript under plain node,
+ * `node --enable-source-maps --import bench/dist/loopbackOnly.js <entry>.js`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { request } from "node:http";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { freePort } from "../devkit/childApp.ts";
+import { build as buildOurs } from "../scripts/build.ts";
 
+/** The checkout's root folder, with a trailing slash. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const LOOPBACK_PRELOAD = new URL("./loopbackOnly.ts", import.meta.url).href;
+
+/** The bench's own build: the bare Bolt app and the loopback preload. */
+const BENCH_BUILD = "bench/tsconfig.build.json";
+const LOOPBACK_PRELOAD = pathToFileURL(`${ROOT}bench/dist/loopbackOnly.js`).href;
 export const ENTRIES = {
-  /** Our app, started as `npm start` starts it. */
-  ours: fileURLToPath(new URL("../src/main.ts", import.meta.url)),
-  bare: fileURLToPath(new URL("./bareBolt.ts", import.meta.url)),
+  /** Our app, compiled as `npm start` runs it. */
+  ours: `${ROOT}dist/main.js`,
+  bare: `${ROOT}bench/dist/bareBolt.js`,
 } as const;
+
+/**
+ * Builds both apps: ours as `npm run build` does (type check, then the esbuild bundles in dist/),
+ * the bench's with `tsc -b` (nothing to do when up to date). Returns how long it took.
+ */
+export async function buildApps(): Promise<number> {
+  const started = performance.now();
+  await buildOurs();
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [`${ROOT}node_modules/typescript/bin/tsc`, "-b", BENCH_BUILD],
+      { cwd: ROOT, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`The build (tsc -b ${BENCH_BUILD}) failed:\n${stdout}${stderr}`));
+        else resolve();
+      },
+    );
+  });
+  return performance.now() - started;
+}
+
+/**
+ * The node arguments that start `entry` as production starts our app. A `.ts` entry (a patched
+ * copy given with --ours-entry) also gets `--import tsx`, which production never loads.
+ */
+export function nodeArgs(entry: string, cpuProfileDir?: string): string[] {
+  return [
+    "--enable-source-maps",
+    ...(cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : []),
+    ...(entry.endsWith(".ts") ? ["--import", "tsx"] : []),
+    "--import",
+    LOOPBACK_PRELOAD,
+    entry,
+  ];
+}
 
 export interface Memory {
   /** Peak resident set size so far (VmHWM), in kB. */
@@ -86,22 +128,11 @@ export class AppProcess {
     const log = openSync(options.logFile, "a");
     let child: ChildProcess;
     try {
-      child = spawn(
-        process.execPath,
-        [
-          ...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
-          "--import",
-          "tsx",
-          "--import",
-          LOOPBACK_PRELOAD,
-          options.entry,
-        ],
-        {
-          cwd: options.cwd,
-          env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env, PORT: String(port) },
-          stdio: ["ignore", log, log],
-        },
-      );
+      child = spawn(process.execPath, nodeArgs(options.entry, options.cpuProfileDir), {
+        cwd: options.cwd,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env, PORT: String(port) },
+        stdio: ["ignore", log, log],
+      });
     } finally {
       closeSync(log);
     }

@@ -1,18 +1,22 @@
 /**
  * Times the database work of one request's life, call by call, through the stores: what a
- * submission and an approval cost besides Slack calls. SQLite (a temporary file) by default, or a
- * PostgreSQL database given as a URL.
+ * submission and an approval cost besides Slack calls. Always on SQLite (a temporary file); with
+ * --postgres also on a PostgreSQL server it starts (PostgreSQL's durable defaults, as
+ * `npm run bench` runs it), or with --postgres-url on a database you give; then side by side.
  *
- *   npx tsx bench/stores.ts [requests=3000] [postgres://…]
+ *   npx tsx bench/stores.ts [--requests 3000] [--postgres | --postgres-url postgres://…]
+ *   npx tsx bench/stores.ts [requests] [postgres://…]      (the older positional form)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import type { DatabaseConfig } from "../src/config.ts";
 import { openDatabase } from "../src/db/open.ts";
 import type { RequestForm } from "../src/requests/form.ts";
 import type { TransitionSet } from "../src/requests/ports.ts";
 import type { Request, RequestStatus } from "../src/requests/request.ts";
+import { type BenchPostgres, benchPostgres } from "./postgres.ts";
 
 const FORM: RequestForm = {
   tenant: "default",
@@ -24,18 +28,14 @@ const FORM: RequestForm = {
   justification: "Measuring what the database costs per request.",
 };
 
-async function main(): Promise<void> {
-  const count = Number(process.argv[2] ?? 3000);
-  if (!Number.isInteger(count) || count < 1) throw new Error("requests is a whole number above 0");
-  const url = process.argv[3];
-  const dir = mkdtempSync(join(tmpdir(), "bench-stores-"));
-  const config: DatabaseConfig = url
-    ? { kind: "postgres", url, poolMax: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 15_000 }
-    : { kind: "sqlite", path: join(dir, "bench.sqlite") };
+/** Mean time per request of each store call, in µs, in the order of a request's life. */
+type Timings = Map<string, number>;
+
+async function measure(config: DatabaseConfig, count: number): Promise<{ timings: Timings }> {
   const database = await openDatabase(config);
   const { requests, approvalPosts } = database.stores;
   try {
-    const spent = new Map<string, number>();
+    const spent: Timings = new Map();
     const time = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
       const started = performance.now();
       const result = await work();
@@ -79,22 +79,79 @@ async function main(): Promise<void> {
         lastError: null,
         outcomeNotifiedAt: null,
       });
-      await time("claimOutcomeNotification", () => requests.claimOutcomeNotification(request.id));
+      await time("claimOutcomeNotification", () => requests.claimOutcomeNotification(request.id, "created"));
       await time("requesterMessageOf", () => requests.requesterMessageOf(request.id));
     }
-
-    const micros = (ms: number) => `${((ms * 1000) / count).toFixed(0).padStart(6)} µs`;
-    let total = 0;
-    process.stdout.write(
-      `Database time per request on ${database.dialect} (${count} requests, submission and approval), mean:\n`,
-    );
-    for (const [name, ms] of spent) {
-      total += ms;
-      process.stdout.write(`  ${name.padEnd(28)}${micros(ms)}\n`);
-    }
-    process.stdout.write(`  ${"all of it".padEnd(28)}${micros(total)}\n`);
+    const timings: Timings = new Map();
+    for (const [name, ms] of spent) timings.set(name, (ms * 1000) / count);
+    return { timings };
   } finally {
     await database.close();
+  }
+}
+
+function usage(problem: string): never {
+  process.stderr.write(
+    `${problem}\nUsage: npx tsx bench/stores.ts [--requests N] [--postgres | --postgres-url postgres://…]\n`,
+  );
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      requests: { type: "string" },
+      postgres: { type: "boolean", default: false },
+      "postgres-url": { type: "string" },
+    },
+  });
+  const [first, second] = positionals;
+  const givenUrl = values["postgres-url"] ?? (first?.startsWith("postgres") ? first : second);
+  const count = Number(values.requests ?? (first?.startsWith("postgres") ? undefined : first) ?? 3000);
+  if (!Number.isInteger(count) || count < 1) usage("The number of requests is a whole number above 0.");
+  if (givenUrl !== undefined && !/^postgres(ql)?:\/\//.test(givenUrl)) usage(`Not a postgres:// URL: ${givenUrl}`);
+  if (values.postgres && givenUrl) usage("--postgres starts a server; --postgres-url uses yours: one or the other.");
+
+  const dir = mkdtempSync(join(tmpdir(), "bench-stores-"));
+  let server: BenchPostgres | undefined;
+  try {
+    const columns: { label: string; timings: Timings }[] = [];
+    const sqlite = await measure({ kind: "sqlite", path: join(dir, "bench.sqlite") }, count);
+    columns.push({ label: "SQLite", timings: sqlite.timings });
+    let postgresUrl = givenUrl;
+    if (values.postgres) {
+      server = await benchPostgres(undefined, () => {});
+      process.stdout.write(`PostgreSQL: ${server.description}\n`);
+      postgresUrl = await server.createDatabase("bench_stores");
+    }
+    if (postgresUrl) {
+      const config: DatabaseConfig = {
+        kind: "postgres",
+        url: postgresUrl,
+        poolMax: 10,
+        connectTimeoutMs: 5_000,
+        statementTimeoutMs: 15_000,
+      };
+      columns.push({ label: "PostgreSQL", timings: (await measure(config, count)).timings });
+    }
+
+    const names = [...sqlite.timings.keys()];
+    const totals = columns.map((c) => [...c.timings.values()].reduce((sum, us) => sum + us, 0));
+    const cell = (us: number | undefined) => `${(us ?? Number.NaN).toFixed(0).padStart(9)} µs`;
+    const ratio = (row: (number | undefined)[]) =>
+      row.length === 2 && row[0] && row[1] !== undefined ? `${(row[1] / row[0]).toFixed(1).padStart(6)}×` : "";
+    process.stdout.write(
+      `Database time per request (${count} requests, submission and approval), mean per call:\n` +
+        `  ${"".padEnd(28)}${columns.map((c) => c.label.padStart(12)).join("")}${columns.length === 2 ? "  PG/SQLite" : ""}\n`,
+    );
+    for (const name of names) {
+      const row = columns.map((c) => c.timings.get(name));
+      process.stdout.write(`  ${name.padEnd(28)}${row.map(cell).join("")}  ${ratio(row)}\n`);
+    }
+    process.stdout.write(`  ${"all of it".padEnd(28)}${totals.map(cell).join("")}  ${ratio(totals)}\n`);
+  } finally {
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

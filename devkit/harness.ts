@@ -143,12 +143,26 @@ export class Harness {
     await this.boot();
   }
 
+  /** Stops everything; then fails if Slack would have refused any call the app made. */
   async stop(): Promise<void> {
     await this.app?.stop();
     await this.slack.stop();
     await this.identity.stop();
     if (this.ownDatabase) await dropDatabase(this.ownDatabase.server, this.ownDatabase.url);
     rmSync(this.dir, { recursive: true, force: true });
+    this.assertNoRefusedCalls();
+  }
+
+  /**
+   * Throws, naming each call and its problems, if the Slack stand-in refused any call for Slack's
+   * limits. Every test's harness checks this when it stops; a test that means to provoke a refusal
+   * takes it out of `slack.refused` once it has looked at it.
+   */
+  assertNoRefusedCalls(): void {
+    const refused = this.slack.refused;
+    if (refused.length === 0) return;
+    const lines = refused.map((r) => `${r.method}: ${r.error} (${r.problems.slice(0, 3).join("; ")})`);
+    throw new Error(`Slack would have refused ${refused.length} call(s):\n${lines.join("\n")}`);
   }
 
   get service() {

@@ -15,6 +15,14 @@ export interface PostgresServer {
   createDatabase(prefix?: string): Promise<string>;
   /** Drops a database made by createDatabase, disconnecting its sessions. */
   dropDatabase(url: string): Promise<void>;
+  /**
+   * Stops the server as an outage would (every connection cut, new ones refused), keeping its data
+   * and its port: `restart` brings it back as it was. A fast shutdown, not an immediate one: with
+   * the test settings (synchronous_commit off) a crash would lose the last commits.
+   */
+  halt(): Promise<void>;
+  /** Starts a halted server again, on the same port and with the same data. */
+  restart(): Promise<void>;
   /** Immediate shutdown and removal of all its files; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -122,6 +130,15 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     url,
     createDatabase: (prefix) => createDatabase(url, prefix),
     dropDatabase: (databaseUrl) => dropDatabase(url, databaseUrl),
+    async halt() {
+      await runner.run(pgCtl, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "30"], dir);
+      log(`server on 127.0.0.1:${port} halted`);
+    },
+    async restart() {
+      // The same port, so the URLs handed out stay valid; nobody else should have taken it meanwhile.
+      await runner.run(pgCtl, startArgs(dataDir, logFile, port), dir);
+      log(`server on 127.0.0.1:${port} restarted`);
+    },
     stop() {
       stopping ??= (async () => {
         await runner.run(pgCtl, stopArgs, dir).catch(() => {});
@@ -333,6 +350,10 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
+function startArgs(dataDir: string, logFile: string, port: number): string[] {
+  return ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "60", "-o", `-p ${port}`];
+}
+
 /** Another process may take the port between our probe and the server's bind, so a clash is retried. */
 async function startOnFreePort(
   runner: Runner,
@@ -344,7 +365,7 @@ async function startOnFreePort(
   for (let attempt = 1; ; attempt++) {
     const port = await freeLoopbackPort();
     try {
-      await runner.run(pgCtl, ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "60", "-o", `-p ${port}`], cwd);
+      await runner.run(pgCtl, startArgs(dataDir, logFile, port), cwd);
       return port;
     } catch (error) {
       const serverLog = await readFile(logFile, "utf8").catch(() => "");

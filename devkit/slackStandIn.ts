@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { checkSlackCall, RESPONSE_URL, type SlackLimitError } from "./slackLimits.ts";
 
 /** One Web API call as the stand-in received it; JSON-encoded fields (blocks, view) are decoded. */
 export interface SlackCall {
@@ -16,7 +17,8 @@ export interface ResponseUrlPost {
 
 interface Fault {
   method: string;
-  error: string;
+  /** Absent: the call is only held for `delayMs`, then answered as usual. */
+  error?: string;
   times: number;
   /** HTTP status: 429 with Retry-After for ratelimited, like Slack. */
   status?: number;
@@ -24,6 +26,16 @@ interface Fault {
   delayMs?: number;
   /** Only calls whose `channel` argument is this (e.g. the approval channel, not DMs). */
   channel?: string;
+  /** Only calls whose arguments satisfy this. */
+  matching?: (args: Record<string, unknown>) => boolean;
+}
+
+/** A call (or response_url post) Slack would have refused for its limits, and why. */
+export interface RefusedCall {
+  method: string;
+  args: Record<string, unknown>;
+  error: SlackLimitError;
+  problems: string[];
 }
 
 const JSON_FIELDS = new Set(["blocks", "attachments", "view", "metadata"]);
@@ -33,10 +45,18 @@ export const TRIGGER_TTL_MS = 3000;
 /**
  * A local stand-in for the Slack Web API: records every call and answers like Slack, or with the
  * errors a test asks for. Also receives response_url posts under /response/.
+ *
+ * Every message and view is checked against Slack's limits (slackLimits.ts): what Slack would
+ * refuse is refused the same way and kept in `refused`, so a test sees the failure the app would
+ * meet in production instead of a success Slack would never give.
  */
 export class SlackStandIn {
   readonly calls: SlackCall[] = [];
   readonly responses: ResponseUrlPost[] = [];
+  /** Calls and response_url posts refused for Slack's limits, oldest first. */
+  readonly refused: RefusedCall[] = [];
+  /** Check calls against Slack's limits (on by default; a benchmark may turn it off). */
+  checkLimits = true;
   /** Members of user groups, for usergroups.users.list. */
   readonly usergroups = new Map<string, string[]>();
   /** What conversations.info answers for the approval channel. */
@@ -100,6 +120,15 @@ export class SlackStandIn {
     this.faults.push({ method, error, times: options.times ?? 1, ...options });
   }
 
+  /** The next `times` calls of `method` (those matching `options`) wait `delayMs`, then are answered as usual. */
+  hold(
+    method: string,
+    delayMs: number,
+    options: { times?: number; channel?: string; matching?: (args: Record<string, unknown>) => boolean } = {},
+  ): void {
+    this.faults.push({ method, times: options.times ?? 1, delayMs, ...options });
+  }
+
   callsOf(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -152,8 +181,12 @@ export class SlackStandIn {
     const raw = await readBody(req);
     const path = (req.url ?? "").split("?")[0] ?? "";
     if (path.startsWith("/response/")) {
-      this.responses.push({ path, body: parseJson(raw) });
+      const body = parseJson(raw);
+      this.responses.push({ path, body });
       this.notify();
+      const refusal = this.refusal(RESPONSE_URL, body);
+      // A response_url answers a refused body with HTTP 400 and the error as plain text.
+      if (refusal) return sendText(res, 400, refusal);
       return send(res, 200, { ok: true });
     }
     const method = path.replace(/^\/api\//, "");
@@ -166,20 +199,36 @@ export class SlackStandIn {
     this.notify();
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     const fault = this.faults.find(
-      (f) => f.method === method && f.times > 0 && (f.channel === undefined || f.channel === args.channel),
+      (f) =>
+        f.method === method &&
+        f.times > 0 &&
+        (f.channel === undefined || f.channel === args.channel) &&
+        (f.matching === undefined || f.matching(args)),
     );
     if (fault) {
       fault.times--;
       if (fault.delayMs) await sleep(fault.delayMs);
+    }
+    if (fault?.error !== undefined) {
       const headers: Record<string, string> =
         fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
       return send(res, fault.status ?? 200, { ok: false, error: fault.error }, headers);
     }
     if (!token?.startsWith("xoxb-") && !token?.startsWith("xapp-"))
       return send(res, 200, { ok: false, error: "not_authed" });
+    const refusal = this.refusal(method, args);
+    if (refusal) return send(res, 200, { ok: false, error: refusal });
     const answer = this.answer(method, args);
     this.onAnswer?.(call, answer);
     return send(res, 200, answer, { "x-oauth-scopes": this.scopes });
+  }
+
+  /** The error Slack would answer `args` with (the call is then kept in `refused`), or undefined. */
+  private refusal(method: string, args: Record<string, unknown>): SlackLimitError | undefined {
+    if (!this.checkLimits) return undefined;
+    const { error, problems } = checkSlackCall(method, args);
+    if (error) this.refused.push({ method, args, error, problems });
+    return error;
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -265,6 +314,11 @@ function parseJsonValue(value: string): unknown {
   } catch {
     return value;
   }
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "Content-Type": "text/plain" });
+  res.end(text);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

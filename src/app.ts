@@ -47,6 +47,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const redactor = new Redactor(secretsOf(config));
   const log = createLogger({ level: config.logLevel, redactor, write: options.writeLog });
   const shutdown = new ShutdownStack(log);
+  const clientOptions: WebClientOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    timeout: options.slackTimeoutMs ?? 10_000,
+    retryConfig: options.slackRetries ?? slackRetryPolicy,
+  };
+  // Asked first, so Slack's answers travel while the database opens; awaited below.
+  const checks = options.skipStartupChecks ? undefined : runStartupChecks(config, clientOptions, log);
+  checks?.catch(() => undefined);
   try {
     const database = await openDatabase(config.database, {
       onCheckpointFailure: (error) =>
@@ -55,12 +63,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     });
     shutdown.push("database", (ms) => database.close(ms), { minMs: 1_000 });
 
-    const clientOptions: WebClientOptions = {
-      slackApiUrl: config.slack.apiUrl,
-      timeout: options.slackTimeoutMs ?? 10_000,
-      retryConfig: options.slackRetries ?? slackRetryPolicy,
-    };
-    const bot = options.skipStartupChecks ? undefined : await runStartupChecks(config, clientOptions, log);
+    const bot = await checks;
     const slack = buildBoltApp(config, { log, bot, clientOptions, routes: [healthRoute(database)] });
 
     const service = buildService(config, database, slack.app.client, { log, redactor, options });

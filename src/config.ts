@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isLoopbackHost } from "./loopback.ts";
 import { hostPatternProblem, MAX_REQUIRED_APPROVALS, type TenantPolicy } from "./requests/policies.ts";
 

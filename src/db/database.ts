@@ -34,7 +34,7 @@ export function storesOver(kit: Kit, options: { shared: boolean; now?: (() => nu
   return {
     requests: failingAsUnavailable(new KitRequestStore(kit, options.shared, options.now)),
     approvalPosts: failingAsUnavailable(new KitApprovalPostQueue(kit)),
-    reads: failingAsUnavailable(new KitRequestReader(kit)),
+    reads: failingAsUnavailable(new KitRequestReader(kit, options.now)),
     audit: failingAsUnavailable(new KitAuditSource(kit)),
   };
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { RetryConfig, TenantConfig } from "../config.ts";
 import type { Redactor } from "../log.ts";
 import { IdentityApiError } from "./errors.ts";
@@ -129,9 +129,9 @@ export class IdentityClient {
    * Safe to call again for the same body: at most one client is ever created.
    */
   ensureAuthorizationCodeClient(body: AuthorizationCodeClientBody, hooks: RetryHooks = {}): Promise<EnsuredClient> {
-    return withRetry(() => this.ensureOnce(body), this.retry, { ...this.hooks, ...hooks }).catch((error: unknown) =>
-      this.clean(error),
-    );
+    // Each attempt's error is redacted as it happens: retry hooks see (and may log) every one.
+    const attempt = () => this.ensureOnce(body).catch((error: unknown) => this.clean(error));
+    return withRetry(attempt, this.retry, { ...this.hooks, ...hooks });
   }
 }
 

@@ -12,6 +12,23 @@ export type IdentityErrorKind =
   /** The service answered something we cannot read. */
   | "invalid_response";
 
+/** How long a text of the service's (an error, a reason) may be once redacted. */
+export const MAX_ERROR_TEXT_LENGTH = 300;
+
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/** One line, at most MAX_ERROR_TEXT_LENGTH characters, cut between graphemes with a visible "…". */
+export function shortened(text: string): string {
+  const flat = text.replace(/[\p{Cc}\s]+/gu, " ").trim();
+  if (flat.length <= MAX_ERROR_TEXT_LENGTH) return flat;
+  let kept = "";
+  for (const { segment } of graphemes.segment(flat)) {
+    if (kept.length + segment.length > MAX_ERROR_TEXT_LENGTH - 1) break;
+    kept += segment;
+  }
+  return `${kept}…`;
+}
+
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface IdentityErrorFields {
@@ -58,13 +75,17 @@ export class IdentityApiError extends Error {
     return this.kind === "http" && this.status !== undefined && RETRYABLE_STATUSES.has(this.status);
   }
 
-  /** The same error with every text passed through `redact` (secrets never leave the identity module). */
+  /**
+   * The same error with every text passed through `redact` (secrets never leave the identity
+   * module), then made one line and shortened: redacting first, so that a cut never leaves part
+   * of a secret behind.
+   */
   redacted(redact: (text: string) => string): IdentityApiError {
-    const clean = (text: string | undefined) => (text === undefined ? undefined : redact(text));
+    const clean = (text: string | undefined) => (text === undefined ? undefined : shortened(redact(text)));
     return new IdentityApiError({
       kind: this.kind,
       status: this.status,
-      error: redact(this.error),
+      error: shortened(redact(this.error)),
       reason: clean(this.reason),
       resolution: clean(this.resolution),
       operationId: clean(this.operationId),

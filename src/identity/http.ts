@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { errorMessage } from "../errorMessage.ts";
 import { hintFor, IdentityApiError, parseRetryAfter } from "./errors.ts";
 
@@ -27,9 +27,6 @@ const errorResponse = z.looseObject({
   Message: textField,
   message: textField,
 });
-
-/** How much of a non-JSON error body is kept as the reason. */
-const maxReasonLength = 300;
 
 /** One HTTP exchange with a timeout; network failures and timeouts become IdentityApiErrors. */
 export async function send(
@@ -93,7 +90,7 @@ function transportError(caught: unknown, timeoutMs: number): IdentityApiError {
   });
 }
 
-/** A readable reason from an error body that is not an ErrorResponse: short text kept, web pages summarised. */
+/** A readable reason from an error body that is not an ErrorResponse: text kept, web pages summarised. */
 function reasonFromText(answer: HttpAnswer): string | undefined {
   const raw = typeof answer.json === "string" ? answer.json : answer.json === undefined ? answer.text : undefined;
   const text = raw?.trim();
@@ -101,11 +98,12 @@ function reasonFromText(answer: HttpAnswer): string | undefined {
   const contentType = answer.headers.get("Content-Type") ?? "";
   if (contentType.includes("html") || /^<(!doctype|html|\?xml|head|body)\b/i.test(text)) {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim();
-    const page = title ? `a web page ("${title.slice(0, 100)}")` : "a web page";
+    const page = title ? `a web page ("${title}")` : "a web page";
     return `The answer was ${page}, not an Identity API error: a proxy or gateway may have answered.`;
   }
-  const flat = text.replace(/[\p{Cc}\s]+/gu, " ").trim();
-  return flat.length <= maxReasonLength ? flat : `${flat.slice(0, maxReasonLength - 1)}…`;
+  // Kept whole: it is shortened only once redacted (IdentityApiError.redacted), so a cut can
+  // never leave a prefix of a secret the service echoed.
+  return text;
 }
 
 /** Turns a non-success answer into a typed error, keeping the service's own words. */

@@ -1,6 +1,7 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { TenantConfig } from "../config.ts";
 import type { Redactor } from "../log.ts";
+import { isLoopbackHost } from "../loopback.ts";
 import { IdentityApiError } from "./errors.ts";
 import { errorFromAnswer, send } from "./http.ts";
 
@@ -9,6 +10,21 @@ const tokenAnswer = z.looseObject({
   access_token: z.string().min(1),
   expires_in: z.coerce.number().positive(),
 });
+
+/**
+ * Why the client secret may not go to `endpoint`, or undefined when it may: only over https (http
+ * to a loopback host aside, for local stand-ins) and only to OCS_URL's own host and port.
+ */
+export function untrustedEndpoint(endpoint: string, ocsUrl: string): string | undefined {
+  const target = new URL(endpoint);
+  const ocs = new URL(ocsUrl);
+  if (target.protocol !== "https:" && !(target.protocol === "http:" && isLoopbackHost(target.hostname))) {
+    return `it is not https (${target.protocol.replace(/:$/, "")})`;
+  }
+  if (target.host.toLowerCase() !== ocs.host.toLowerCase())
+    return `it is on ${target.host}, not on OCS_URL's ${ocs.host}`;
+  return undefined;
+}
 
 /** Tokens are renewed this long before they expire, or at half their life when that is shorter. */
 const RENEW_MARGIN_MS = 60_000;
@@ -63,7 +79,16 @@ export class TokenProvider {
           resolution: "Check OCS_URL: it should be the tenant's host, such as https://uswe.datahub.connect.aveva.com.",
         });
       }
-      return doc.data.token_endpoint;
+      const endpoint = doc.data.token_endpoint;
+      const refusal = untrustedEndpoint(endpoint, this.tenant.url);
+      if (refusal) {
+        throw new IdentityApiError({
+          kind: "configuration",
+          error: `The Identity API's discovery document names a token endpoint the bot will not send its secret to: ${refusal}.`,
+          resolution: "Check OCS_URL: it should be the tenant's host, such as https://uswe.datahub.connect.aveva.com.",
+        });
+      }
+      return endpoint;
     })().catch((error: unknown) => {
       this.tokenEndpoint = undefined;
       throw error;

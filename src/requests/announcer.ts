@@ -18,14 +18,17 @@ export class Announcer {
   ) {}
 
   /**
-   * Tells everyone an outcome: edits the approval message, and — once, whichever process gets
-   * there first — replies in its thread and DMs the requester.
+   * Tells everyone an outcome, once, whichever process gets there first: edits the approval
+   * message, replies in its thread, DMs the requester. Claimed before anything is sent, and only
+   * while the request still has this outcome: several processes may have read it (a sweep on each
+   * replica), and one of them may have read it before a retry replaced it.
    */
   async announceOutcome(request: Request, event: OutcomeEvent): Promise<void> {
-    await this.refreshApprovalMessage(request);
-    if (!(await this.store.claimOutcomeNotification(request.id))) return;
-    await this.tellApprovers(request, event);
-    await this.tellRequester(request, event);
+    const claimed = await this.store.claimOutcomeNotification(request.id, request.status);
+    if (!claimed) return;
+    await this.refreshApprovalMessage(claimed);
+    await this.tellApprovers(claimed, event);
+    await this.tellRequester(claimed, event);
   }
 
   refreshApprovalMessage(request: Request): Promise<void> {

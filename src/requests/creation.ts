@@ -5,7 +5,7 @@ import type { AppLogger } from "../log.ts";
 import { withTimeout } from "../timeout.ts";
 import type { Announcer } from "./announcer.ts";
 import { toIdentityBody } from "./identityBody.ts";
-import type { RequestStore } from "./ports.ts";
+import { type RequestStore, StoreUnavailableError } from "./ports.ts";
 import type { Request, RequestStatus } from "./request.ts";
 import { Slots } from "./slots.ts";
 import type { Transitions } from "./transitions.ts";
@@ -88,7 +88,15 @@ export class Creations {
     })()
       .catch((error: unknown) => {
         claimed(false);
-        this.log.event("error", "creation_crashed", { request: id, error: errorMessage(error) });
+        if (error instanceof StoreUnavailableError) {
+          this.log.event("warn", "creation_interrupted", {
+            request: id,
+            error: error.message,
+            resumes: "when its lease ends, on any process",
+          });
+        } else {
+          this.log.event("error", "creation_crashed", { request: id, error: errorMessage(error) });
+        }
       })
       .finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, run);
@@ -168,6 +176,10 @@ export class Creations {
       });
       if (outcome) await this.announcer.announceOutcome(outcome, "created");
     } catch (error) {
+      // The database, not the Identity API, failed: the client may well exist by now. Calling the
+      // request failed would be wrong (and would not be recorded either if the database stays
+      // down); left `creating`, it is taken over once its lease ends and finished by a 409 and a GET.
+      if (error instanceof StoreUnavailableError) throw error;
       if (error instanceof IdentityApiError && error.kind === "configuration") {
         // Not the request's fault: the bot's own settings are wrong, and only an administrator can fix them.
         this.log.event("error", "identity_configuration_problem", {

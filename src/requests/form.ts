@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isLoopbackHost } from "../loopback.ts";
 
 /**
@@ -49,6 +49,120 @@ const CONTROL_EXCEPT_NEWLINE_TAB = /[^\P{Cc}\n\t]/u;
 /** Half of a UTF-16 surrogate pair on its own: not text, and SQLite/JSON would change it on the way. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * Characters that change what text says without being seen: bidi controls (U+202E turns
+ * "gnp.exe" into "exe.png"), zero-width characters, soft hyphens, fillers, variation selectors.
+ * An approver cannot tell they are there, so the form refuses them everywhere.
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/u;
+/**
+ * Emoji are the one place such characters belong: a zero-width joiner builds 👨‍👩‍👧, a variation
+ * selector makes ❤️. Whole emoji sequences are allowed; the same characters anywhere else are not.
+ */
+// biome-ignore lint/complexity/useRegexLiterals: TypeScript refuses the v flag in a literal below an ES2024 target; Node 20 has it.
+const EMOJI_SEQUENCE = new RegExp(String.raw`\p{RGI_Emoji}`, "gv");
+
+/** The first character RFC 3986 does not let a URL hold as it is (it must be percent-encoded). */
+const NOT_URL_CHARACTER = /[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/u;
+/** [ and ] belong to an IPv6 host ([::1]) only; in a path or query they must be percent-encoded. */
+const BRACKET = /[[\]]/;
+/** A % that does not start a %XX escape. */
+const STRAY_PERCENT = /%(?![0-9A-Fa-f]{2})/;
+
+/** How the characters people most often meet without seeing them are called. */
+const CHARACTER_NAMES: Record<number, string> = {
+  173: "soft hyphen",
+  1564: "Arabic letter mark",
+  6158: "Mongolian vowel separator",
+  8203: "zero-width space",
+  8204: "zero-width non-joiner",
+  8205: "zero-width joiner",
+  8206: "left-to-right mark",
+  8207: "right-to-left mark",
+  8234: "left-to-right embedding",
+  8235: "right-to-left embedding",
+  8236: "pop directional formatting",
+  8237: "left-to-right override",
+  8238: "right-to-left override",
+  8288: "word joiner",
+  8294: "left-to-right isolate",
+  8295: "right-to-left isolate",
+  8296: "first strong isolate",
+  8297: "pop directional isolate",
+  12290: "ideographic full stop",
+  65279: "zero-width no-break space",
+};
+
+/** U+XXXX, as Unicode writes a code point: something a person can read whatever the character looks like. */
+function codePoint(character: string): string {
+  return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** The code point and, when it has one people know, its name: "U+202E (right-to-left override)". */
+function describeCharacter(character: string): string {
+  const name = CHARACTER_NAMES[character.codePointAt(0) ?? 0];
+  return name ? `${codePoint(character)} (${name})` : codePoint(character);
+}
+
+/** The first invisible character of `text` outside emoji sequences, or undefined. */
+function invisibleCharacterIn(text: string): string | undefined {
+  const outsideEmoji = text.replace(EMOJI_SEQUENCE, " ");
+  return INVISIBLE.exec(outsideEmoji)?.[0];
+}
+
+/** How a text field refuses invisible characters: its message, naming the first one found. */
+function withoutInvisibleCharacters(what: string) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const invisible = invisibleCharacterIn(value);
+    if (invisible === undefined) return;
+    ctx.addIssue({
+      code: "custom",
+      message: `${what} may not contain invisible or text-direction characters; remove ${describeCharacter(invisible)}.`,
+    });
+  };
+}
+
+/** A character as percent-encoded UTF-8: "é" → "%C3%A9". */
+function percentEncoded(character: string): string {
+  return [...Buffer.from(character, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join("");
+}
+
+/**
+ * Why a URL holds characters that are not what the browser and the Identity API will use, or
+ * undefined: a host that is not plain ASCII (the URL parser turns
+ * "аpp" with a Cyrillic а into xn--pp-6kc, and "。" into a dot, so the approver would read another
+ * host than the one that signs people in); characters a URL may not hold as they are.
+ */
+function urlCharacterProblem(url: string): string | undefined {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)?.[0] ?? "";
+  const found = NOT_URL_CHARACTER.exec(url) ?? BRACKET.exec(url.slice(authority.length));
+  if (found) {
+    const character = found[0];
+    if (character.charCodeAt(0) < 0x80) {
+      return `contains ${character}, which a URL may not hold as it is: write it as ${percentEncoded(character)}`;
+    }
+    if (found.index < authority.length) return nonAsciiHostProblem(url, character);
+    return `contains ${describeCharacter(character)} in its path or query: write it percent-encoded, ${percentEncoded(character)}`;
+  }
+  if (STRAY_PERCENT.test(url)) return "contains a % that starts no %XX escape: write a % sign as %25";
+  return undefined;
+}
+
+function nonAsciiHostProblem(url: string, character: string): string {
+  let readAs: string | undefined;
+  try {
+    readAs = new URL(url).hostname;
+  } catch {
+    readAs = undefined;
+  }
+  const where = readAs && /^[\x21-\x7e]+$/.test(readAs) ? `: browsers would go to ${clip(readAs, 80)}` : "";
+  return `has ${describeCharacter(character)} in its host, which is not plain ASCII${where}. Type the host in ASCII (an international domain name in its xn-- form)`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 function lines(text: string): string[] {
   return text
     .split(/\r\n|\r|\n/)
@@ -59,10 +173,16 @@ function lines(text: string): string[] {
 /** Why one redirect URL is unusable, or undefined when it is fine. */
 export function redirectUrlProblem(url: string): string | undefined {
   if (url.length > FORM.urlMaxLength) return `is longer than ${FORM.urlMaxLength} characters`;
+  const invisible = invisibleCharacterIn(url);
+  if (invisible !== undefined) {
+    return `contains an invisible character, ${describeCharacter(invisible)}: type the URL again without it`;
+  }
   if (CONTROL.test(url) || /\s/.test(url) || LONE_SURROGATE.test(url)) return "contains spaces or control characters";
   if (url.includes("*")) return "contains *: wildcards are not supported, the URL must match exactly";
   if (url.includes("#")) return "has a #fragment, which redirect URLs may not have";
   if (url.includes("\\")) return "contains a backslash";
+  const characters = urlCharacterProblem(url);
+  if (characters) return characters;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -113,12 +233,28 @@ export function canonicalOrigin(origin: string): string {
   return new URL(origin).origin;
 }
 
-function listField(
-  label: string,
-  bounds: { min: number; max: number },
-  problemOf: (item: string) => string | undefined,
-  normalise: (item: string) => string = (s) => s,
-) {
+/**
+ * What makes two valid redirect URLs the same one for a browser, though they differ as text:
+ * the scheme's and host's letter case, a default port (:443, :80), an empty path ("" is "/").
+ * Only these: anything else may matter to the Identity API's exact match and is kept apart.
+ */
+function sameRedirectUrl(url: string): string {
+  const parsed = new URL(url);
+  const rest = url.slice(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)?.[0].length ?? 0);
+  const port = parsed.port === "" ? "" : `:${parsed.port}`;
+  return `${parsed.protocol}//${typedHost(url).toLowerCase()}${port}${rest.startsWith("/") ? rest : `/${rest}`}`;
+}
+
+interface ListRules {
+  problemOf: (item: string) => string | undefined;
+  /** The item as kept (default: as typed). */
+  normalise?: (item: string) => string;
+  /** Items with the same identity are duplicates: the first is kept (default: the kept form). */
+  identity?: (item: string) => string;
+}
+
+function listField(label: string, bounds: { min: number; max: number }, rules: ListRules) {
+  const { problemOf, normalise = (s: string) => s, identity = (s: string) => s } = rules;
   return z
     .string()
     .nullish()
@@ -137,8 +273,9 @@ function listField(
           continue;
         }
         const item = normalise(raw);
-        if (!seen.has(item)) {
-          seen.add(item);
+        const key = identity(item);
+        if (!seen.has(key)) {
+          seen.add(key);
           items.push(item);
         }
       }
@@ -165,9 +302,18 @@ function listField(
     });
 }
 
+/**
+ * A refused line as the message names it: at most 60 characters, every character outside
+ * printable ASCII spelt out as [U+XXXX], so nothing invisible or look-alike is echoed back.
+ */
 function shorten(value: string): string {
-  const visible = value.replace(/[\p{Cc}\p{Cs}]/gu, "?");
-  return visible.length > 60 ? `${visible.slice(0, 57)}…` : visible;
+  let shown = "";
+  for (const character of value) {
+    const part = /^[\x20-\x7e]$/.test(character) ? character : `[${codePoint(character)}]`;
+    if (shown.length + part.length > 57) return `${shown}…`;
+    shown += part;
+  }
+  return shown;
 }
 
 function formSchema(tenants: readonly string[]) {
@@ -192,16 +338,21 @@ function formSchema(tenants: readonly string[]) {
           .max(FORM.name.maxLength, { error: `Keep the name to ${FORM.name.maxLength} characters or fewer.` })
           .refine((v) => !CONTROL.test(v) && !LONE_SURROGATE.test(v), {
             error: "The name may not contain control characters or line breaks.",
-          }),
+          })
+          .superRefine(withoutInvisibleCharacters("The name")),
       ),
-    redirectUris: listField("redirect URL", FORM.redirectUris, redirectUrlProblem),
-    postLogoutRedirectUris: listField("logout redirect URL", FORM.postLogoutRedirectUris, redirectUrlProblem),
-    allowedCorsOrigins: listField(
-      "CORS origin",
-      FORM.allowedCorsOrigins,
-      (o) => corsOriginProblem(dropTrailingSlash(o)),
-      (o) => canonicalOrigin(dropTrailingSlash(o)),
-    ),
+    redirectUris: listField("redirect URL", FORM.redirectUris, {
+      problemOf: redirectUrlProblem,
+      identity: sameRedirectUrl,
+    }),
+    postLogoutRedirectUris: listField("logout redirect URL", FORM.postLogoutRedirectUris, {
+      problemOf: redirectUrlProblem,
+      identity: sameRedirectUrl,
+    }),
+    allowedCorsOrigins: listField("CORS origin", FORM.allowedCorsOrigins, {
+      problemOf: (o) => corsOriginProblem(dropTrailingSlash(o)),
+      normalise: (o) => canonicalOrigin(dropTrailingSlash(o)),
+    }),
     accessTokenLifetime: z
       .string()
       .nullish()
@@ -244,7 +395,8 @@ function formSchema(tenants: readonly string[]) {
           })
           .refine((v) => !CONTROL_EXCEPT_NEWLINE_TAB.test(v) && !LONE_SURROGATE.test(v), {
             error: "The justification may not contain control characters.",
-          }),
+          })
+          .superRefine(withoutInvisibleCharacters("The justification")),
       ),
   });
 }

@@ -49,10 +49,22 @@ export interface Notifier {
   tellApprovers(request: Request, event: ApproverEvent): Promise<void>;
 }
 
+/**
+ * The directory cannot say who the approvers are just now: their list could not be read and the
+ * last one read is too old to trust. Nobody is taken for an approver, and nobody is told they are not one.
+ */
+export class ApproversUnknownError extends Error {
+  override name = "ApproversUnknownError";
+}
+
 /** Who may decide on requests: each tenant's approvers (its own, or the global ones). */
 export interface ApproverDirectory {
+  /** Rejects with ApproversUnknownError when it cannot tell. */
   isApprover(userId: string, tenant: string): Promise<boolean>;
-  /** The tenants whose requests `userId` may decide; empty for someone who approves nothing. */
+  /**
+   * The tenants whose requests `userId` may decide; empty for someone who approves nothing.
+   * Rejects with ApproversUnknownError when it cannot tell.
+   */
   tenantsOf(userId: string): Promise<string[]>;
 }
 
@@ -131,11 +143,15 @@ export interface RequestStore {
   /** Remembers the requester's DM with the Cancel button (the latest one), so it can be edited later. */
   setRequesterMessage(id: number, ref: MessageRef): Promise<void>;
   requesterMessageOf(id: number): Promise<MessageRef | undefined>;
-  /** Marks the final outcome as told; true for exactly one caller. */
-  claimOutcomeNotification(id: number): Promise<boolean>;
+  /**
+   * Marks the outcome `status` as told, if the request still has it and nobody told it yet: the
+   * request as it is now, for exactly one caller; undefined for the others, and for an outcome a
+   * retry has already replaced.
+   */
+  claimOutcomeNotification(id: number, status: RequestStatus): Promise<Request | undefined>;
   /** Takes the reminder due at `request.nextReminderAt`; true for exactly one caller. */
   claimReminder(request: Request, next: number | null): Promise<boolean>;
-  /** Counts one Identity API call, and renews the creation's lease. */
+  /** Counts one Identity API call, and renews the lease, of a creation under way. */
   countAttempt(id: number): Promise<void>;
   /** Renews the lease of a creation under way (see Creations). */
   renewLease(id: number): Promise<void>;
@@ -160,7 +176,7 @@ export interface ApprovalPostQueue {
   defer(id: number, now: number, error: string, backoffMs: (failures: number) => number): Promise<ApprovalPostRetry>;
   /** Marks that the requester was told the request waits to be posted; true for exactly one caller. */
   claimUnpostedNotice(id: number, now: number): Promise<boolean>;
-  /** Ends the backoff of every request still waiting to be posted; returns how many. */
+  /** Ends the backoff of every request still waiting to be posted (posts under way keep their claims); returns how many. */
   makeDue(now: number): Promise<number>;
   retryOf(id: number): Promise<ApprovalPostRetry | undefined>;
 }
@@ -193,7 +209,10 @@ export interface RequestReader {
   countByRequester(requesterId: string): Promise<number>;
   /** One page of a person's requests, newest first (keyset paging: as fast on page 100 as on page 1). */
   pageByRequester(requesterId: string, cursor: PageCursor, size: number): Promise<RequestPage>;
-  /** Pending requests `viewer.approverId` may still approve, oldest first; and how many there are. */
+  /**
+   * Pending requests `viewer.approverId` may still approve, not yet past their expiry (those can no
+   * longer be decided), oldest first; and how many there are.
+   */
   pendingFor(viewer: WaitingFor, limit: number): Promise<{ requests: Request[]; total: number }>;
   auditOf(id: number): Promise<AuditEntry[]>;
 }

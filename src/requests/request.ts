@@ -78,7 +78,10 @@ export interface AuditEntry {
 export interface ApprovalPostRetry {
   requestId: number;
   attempts: number;
+  /** Not before this time: the backoff after a failure. */
   nextAttemptAt: number;
+  /** Set while a process posts it: nobody else does until then. */
+  claimedUntil: number | null;
   lastError: string | null;
   requesterToldAt: number | null;
 }

@@ -7,7 +7,14 @@ import { type ApprovalPostPolicy, ApprovalPosts } from "./approvalPosts.ts";
 import { type CreationPolicy, Creations } from "./creation.ts";
 import type { RequestForm } from "./form.ts";
 import { autoApproval, hostRefusals, POLICY_ACTOR, type TenantPolicy, type UrlField } from "./policies.ts";
-import type { ApprovalPostQueue, ApproverDirectory, Notifier, RequestStore, TransitionSet } from "./ports.ts";
+import {
+  type ApprovalPostQueue,
+  type ApproverDirectory,
+  ApproversUnknownError,
+  type Notifier,
+  type RequestStore,
+  type TransitionSet,
+} from "./ports.ts";
 import { nextReminderAfter } from "./reminders.ts";
 import type { Request, RequestStatus } from "./request.ts";
 import { Transitions } from "./transitions.ts";
@@ -18,7 +25,7 @@ export interface ServicePolicy extends CreationPolicy, ApprovalPostPolicy {
   requestTtlMs: number;
   reminderIntervalMs: number;
   maxReminders: number;
-  /** The approval policy of a tenant (docs/policies.md). */
+  /** The approval policy of a tenant (README, "Approval policies"). */
   policyFor(tenant: string): TenantPolicy;
 }
 
@@ -37,7 +44,9 @@ export type DecisionRefusal =
   | "already_approved"
   | "already_decided"
   /** Past its expiry time: it is expired now, whether or not the sweep got there first. */
-  | "expired";
+  | "expired"
+  /** Who the approvers are cannot be checked just now (ApproversUnknownError): nothing is decided on a guess. */
+  | "approvers_unknown";
 export type DecisionResult =
   | { ok: true; request: Request }
   | { ok: false; refusal: DecisionRefusal; request?: Request };
@@ -145,14 +154,32 @@ export class RequestService {
     }
   }
 
-  /** The tenants whose requests `userId` may decide (App Home shows them what waits). */
-  approverTenants(userId: string): Promise<string[]> {
-    return this.approvers.tenantsOf(userId);
+  /**
+   * The tenants whose requests `userId` may decide (App Home shows them what waits); none while
+   * the directory cannot tell (ApproversUnknownError): nothing is shown on a guess.
+   */
+  async approverTenants(userId: string): Promise<string[]> {
+    const tenants = await this.approverTenantsOrUnknown(userId);
+    return tenants === "unknown" ? [] : tenants;
   }
 
-  /** Whether `userId` may read `request` in full: its requester, and its tenant's approvers. */
-  async mayView(request: Request, userId: string): Promise<boolean> {
-    return request.requesterId === userId || (await this.approvers.isApprover(userId, request.tenant));
+  /** The tenants `userId` approves for, or "unknown" while the directory cannot tell. */
+  private async approverTenantsOrUnknown(userId: string): Promise<string[] | "unknown"> {
+    return this.unlessUnknown(() => this.approvers.tenantsOf(userId));
+  }
+
+  /** Whether `userId` approves `tenant`'s requests, or "unknown" while the directory cannot tell. */
+  private async approverOf(userId: string, tenant: string): Promise<boolean | "unknown"> {
+    return this.unlessUnknown(() => this.approvers.isApprover(userId, tenant));
+  }
+
+  private async unlessUnknown<T>(ask: () => Promise<T>): Promise<T | "unknown"> {
+    try {
+      return await ask();
+    } catch (error) {
+      if (error instanceof ApproversUnknownError) return "unknown";
+      throw error;
+    }
   }
 
   /**
@@ -164,15 +191,37 @@ export class RequestService {
   }
 
   /**
-   * Whether `actor` may decide on `request`, re-checked for every click: only its tenant's
-   * approvers; its requester only with ALLOW_SELF_APPROVAL, and never towards several approvals.
+   * Whether `userId` may read `request` in full: its requester and its tenant's approvers.
+   * "unknown" while the approvers cannot be checked; false for a request that does not exist.
    */
-  async mayDecide(request: Request, actor: string): Promise<DecisionRefusal | undefined> {
-    if (!(await this.approvers.isApprover(actor, request.tenant))) return "not_approver";
-    if (request.requesterId === actor && (!this.policy.allowSelfApproval || request.requiredApprovals > 1)) {
-      return "self_approval";
-    }
-    return undefined;
+  async mayRead(request: Request | undefined, userId: string): Promise<boolean | "unknown"> {
+    if (request !== undefined && request.requesterId === userId) return true;
+    const approver = await this.mayDecideOn(request, userId);
+    if (approver === "unknown") return "unknown";
+    return request !== undefined && approver;
+  }
+
+  /**
+   * Whether `actor` approves the tenant of `request`, re-checked for every click before anything
+   * of the request is told. For a request that does not exist: whether they approve any tenant,
+   * so that to anyone who approves nothing a missing request reads like someone else's.
+   */
+  private async mayDecideOn(request: Request | undefined, actor: string): Promise<boolean | "unknown"> {
+    if (request) return this.approverOf(actor, request.tenant);
+    const tenants = await this.approverTenantsOrUnknown(actor);
+    return tenants === "unknown" ? "unknown" : tenants.length > 0;
+  }
+
+  private async mayDecide(request: Request | undefined, actor: string): Promise<DecisionRefusal | undefined> {
+    const approver = await this.mayDecideOn(request, actor);
+    if (approver === "unknown") return "approvers_unknown";
+    return approver ? undefined : "not_approver";
+  }
+
+  /** Its requester may decide only with ALLOW_SELF_APPROVAL, and never towards several approvals. */
+  private selfApproval(request: Request, actor: string): DecisionRefusal | undefined {
+    if (request.requesterId !== actor) return undefined;
+    return !this.policy.allowSelfApproval || request.requiredApprovals > 1 ? "self_approval" : undefined;
   }
 
   /**
@@ -265,8 +314,11 @@ export class RequestService {
 
   private async checkDecision(id: number, actor: string, state: RequestStatus): Promise<DecisionResult> {
     const request = await this.store.get(id);
+    // Someone who may not decide learns nothing of the request, not even whether it exists.
+    const barred = await this.mayDecide(request, actor);
+    if (barred) return { ok: false, refusal: barred };
     if (!request) return { ok: false, refusal: "not_found" };
-    const refusal = await this.mayDecide(request, actor);
+    const refusal = this.selfApproval(request, actor);
     if (refusal) return { ok: false, refusal, request };
     const settled = await this.expireIfDue(request);
     if (settled) return settled;

@@ -1,21 +1,36 @@
-import type { WebClient } from "@slack/web-api";
 import type { ApproverSet } from "../config.ts";
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
-import type { ApproverDirectory } from "../requests/ports.ts";
+import { type ApproverDirectory, ApproversUnknownError } from "../requests/ports.ts";
 
+/** How long a member list read from Slack counts as current. */
 const GROUP_CACHE_MS = 60_000;
 
 /**
+ * How long the last member list read stays in use while Slack cannot be asked: someone removed
+ * from the group may still decide for at most this long. Past it, decisions by group members are
+ * refused (the directory cannot tell) rather than allowed or denied on a guess.
+ */
+export const APPROVER_LIST_MAX_AGE_MS = 5 * 60_000;
+
+/** The one Web API call the directory makes (a WebClient has it). */
+export interface UsergroupLookup {
+  usergroups: {
+    users: { list(args: { usergroup: string }): Promise<{ users?: string[] | undefined }> };
+  };
+}
+
+/**
  * Approvers are the listed users plus the members of a user group (looked up, cached briefly):
- * a tenant's own, or else the global ones.
+ * a tenant's own, or else the global ones. One member list per configured group, so the cache is
+ * bounded by the configuration.
  */
 export class SlackApprovers implements ApproverDirectory {
   private readonly groups = new Map<string, { members: Set<string>; fetchedAt: number }>();
   private readonly loading = new Map<string, Promise<Set<string>>>();
 
   constructor(
-    private readonly client: WebClient,
+    private readonly client: UsergroupLookup,
     private readonly global: ApproverSet,
     /** Every configured tenant, with its own approvers or undefined for the global ones. */
     private readonly tenants: ReadonlyMap<string, ApproverSet | undefined>,
@@ -28,11 +43,22 @@ export class SlackApprovers implements ApproverDirectory {
     return this.inSet(userId, this.tenants.get(tenant) ?? this.global);
   }
 
+  /**
+   * The tenants `userId` approves for. A tenant whose group cannot be read is left out (nothing is
+   * shown on a guess); when that leaves none while some could not be told, ApproversUnknownError.
+   */
   async tenantsOf(userId: string): Promise<string[]> {
     const tenants: string[] = [];
+    let unknown: ApproversUnknownError | undefined;
     for (const [name, own] of this.tenants) {
-      if (await this.inSet(userId, own ?? this.global)) tenants.push(name);
+      try {
+        if (await this.inSet(userId, own ?? this.global)) tenants.push(name);
+      } catch (error) {
+        if (!(error instanceof ApproversUnknownError)) throw error;
+        unknown = error;
+      }
     }
+    if (tenants.length === 0 && unknown) throw unknown;
     return tenants;
   }
 
@@ -42,30 +68,38 @@ export class SlackApprovers implements ApproverDirectory {
     return (await this.groupMembers(set.usergroupId)).has(userId);
   }
 
-  private async groupMembers(usergroupId: string): Promise<Set<string>> {
-    const group = this.groups.get(usergroupId);
+  private async groupMembers(usergroup: string): Promise<Set<string>> {
+    const group = this.groups.get(usergroup);
     if (group && this.now() - group.fetchedAt < GROUP_CACHE_MS) return group.members;
-    let loading = this.loading.get(usergroupId);
+    let loading = this.loading.get(usergroup);
     if (!loading) {
-      loading = this.fetchGroup(usergroupId).finally(() => this.loading.delete(usergroupId));
-      this.loading.set(usergroupId, loading);
+      loading = this.fetchGroup(usergroup).finally(() => this.loading.delete(usergroup));
+      this.loading.set(usergroup, loading);
     }
     return loading;
   }
 
-  private async fetchGroup(usergroupId: string): Promise<Set<string>> {
+  private async fetchGroup(usergroup: string): Promise<Set<string>> {
     try {
-      const answer = await this.client.usergroups.users.list({ usergroup: usergroupId });
+      const answer = await this.client.usergroups.users.list({ usergroup });
       const members = new Set(answer.users ?? []);
-      this.groups.set(usergroupId, { members, fetchedAt: this.now() });
+      this.groups.set(usergroup, { members, fetchedAt: this.now() });
       return members;
     } catch (error) {
-      // Fail closed, but keep honouring a recently known membership.
+      const group = this.groups.get(usergroup);
+      const ageMs = group ? this.now() - group.fetchedAt : undefined;
+      const usable = ageMs !== undefined && ageMs < APPROVER_LIST_MAX_AGE_MS;
       this.log.event("warn", "usergroup_lookup_failed", {
-        usergroup: usergroupId,
+        usergroup,
         error: errorMessage(error),
+        lastKnownAgeSeconds: ageMs === undefined ? null : Math.round(ageMs / 1000),
+        using: usable ? "last known members" : "nobody",
       });
-      return this.groups.get(usergroupId)?.members ?? new Set();
+      if (usable && group) return group.members;
+      throw new ApproversUnknownError(
+        `The approvers are unknown: the members of ${usergroup} could not be read (${errorMessage(error)}).`,
+        { cause: error },
+      );
     }
   }
 }

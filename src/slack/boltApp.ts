@@ -1,9 +1,10 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
+import type { CustomRoute } from "@slack/bolt";
 import type { WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.ts";
 import type { AppLogger } from "../log.ts";
+import { App, HTTPReceiver, SocketModeReceiver } from "./bolt.ts";
 import { ignoreRepeatedClicks } from "./listeners/middleware/deliveries.ts";
 import { type RequestTracker, trackSlackRequests } from "./listeners/middleware/requestLog.ts";
 import type { BotIdentity } from "./startupChecks.ts";

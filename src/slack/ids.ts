@@ -12,6 +12,8 @@ export const ACTIONS = {
   deny: "deny_request",
   retry: "retry_request",
   cancel: "cancel_request",
+  /** "View full request": everything Approve would create, in a modal. */
+  viewRequest: "view_request",
   /** App Home "Next page": older requests. */
   homeOlder: "home_page_older",
   /** App Home "Previous page": newer requests. */
@@ -25,6 +27,8 @@ export const CALLBACKS = {
   /** Shown instead of the form when too many requests are pending; it has no submit. */
   pendingLimit: "pending_limit",
   home: "home",
+  /** The read-only modal with a request in full; it has no submit. */
+  fullRequest: "full_request",
 } as const;
 
 /**
@@ -37,6 +41,8 @@ export const BLOCKS = {
   decision: (requestId: number) => `decision:${requestId}`,
   retry: (requestId: number) => `retry:${requestId}`,
   cancel: (requestId: number) => `cancel:${requestId}`,
+  /** The actions of a message whose only button is "View full request". */
+  view: (requestId: number) => `view:${requestId}`,
 } as const;
 
 /** The action_id of every input element: inputs are told apart by their block_id. */

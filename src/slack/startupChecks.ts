@@ -1,7 +1,8 @@
-import { WebClient, type WebClientOptions } from "@slack/web-api";
+import type { WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.ts";
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
+import { WebClient } from "./bolt.ts";
 
 /** A problem that must stop the start: the message says what to fix. */
 export class StartupError extends Error {
@@ -39,15 +40,11 @@ export async function runStartupChecks(
   log: AppLogger,
 ): Promise<BotIdentity | undefined> {
   const client = new WebClient(config.slack.botToken, { ...clientOptions, logger: log });
-  let scopes: string[] | undefined;
-  let identity: BotIdentity | undefined;
-  try {
-    const auth = await client.auth.test();
-    scopes = auth.response_metadata?.scopes;
-    if (auth.bot_id && auth.user_id) identity = { botId: auth.bot_id, botUserId: auth.user_id };
-    log.event("info", "slack_connected", { team: auth.team, bot: auth.user_id });
-  } catch (error) {
-    const code = slackError(error);
+  const channel = config.approvalChannelId;
+  // Both at once: a start waits for one round trip to Slack instead of two.
+  const [auth, info] = await Promise.allSettled([client.auth.test(), client.conversations.info({ channel })]);
+  if (auth.status === "rejected") {
+    const code = slackError(auth.reason);
     if (REFUSED_TOKEN.has(code)) {
       throw new StartupError(
         `The bot cannot start: Slack refused SLACK_BOT_TOKEN (${code}). Copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions after installing the app to the workspace, put it in SLACK_BOT_TOKEN, then start again.`,
@@ -57,8 +54,11 @@ export async function runStartupChecks(
       `The bot cannot start: Slack's Web API at ${config.slack.apiUrl} could not be reached (${code}). Check the network (proxy, firewall) and SLACK_API_URL, then start again.`,
     );
   }
+  const scopes = auth.value.response_metadata?.scopes;
+  const identity: BotIdentity | undefined =
+    auth.value.bot_id && auth.value.user_id ? { botId: auth.value.bot_id, botUserId: auth.value.user_id } : undefined;
+  log.event("info", "slack_connected", { team: auth.value.team, bot: auth.value.user_id });
 
-  const channel = config.approvalChannelId;
   const unusable = (problem: string, fix: string) =>
     log.event("warn", "approval_channel_unusable", {
       channel,
@@ -66,9 +66,8 @@ export async function runStartupChecks(
       fix,
       effect: "Requests are recorded and wait; they are posted for approval once the channel works.",
     });
-  try {
-    const info = await client.conversations.info({ channel });
-    const c = info.channel;
+  if (info.status === "fulfilled") {
+    const c = info.value.channel;
     const canPostUninvited = !c?.is_private && scopes?.includes("chat:write.public") !== false;
     if (c?.is_archived) {
       unusable(
@@ -85,8 +84,8 @@ export async function runStartupChecks(
     } else {
       log.event("info", "approval_channel_ok", { channel, member: c?.is_member ?? null });
     }
-  } catch (error) {
-    const code = slackError(error);
+  } else {
+    const code = slackError(info.reason);
     if (code === "channel_not_found") {
       unusable(
         code,

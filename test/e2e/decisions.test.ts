@@ -98,6 +98,24 @@ describe("who may decide", () => {
     await h.waitForStatus(id, "created");
     expect(h.slack.callsOf("usergroups.users.list")[0]?.args.usergroup).toBe("S0APPROVERS");
   });
+
+  it("says plainly it can't check who the approvers are when the user group can't be read, and changes nothing", async () => {
+    h = await Harness.start({ env: { APPROVER_USER_IDS: "", APPROVER_USERGROUP_ID: "S0APPROVERS" } });
+    h.slack.usergroups.set("S0APPROVERS", [APPROVER_2.id]);
+    const { id, ts } = await h.submitValid();
+    h.slack.fail("usergroups.users.list", "fatal_error", { times: 1000 });
+    for (const [n, action] of ["approve_request", "deny_request"].entries()) {
+      await h.click(APPROVER_2, action, id, ts);
+      const note = await h.slack.waitFor(() => h.ephemeralsTo(APPROVER_2)[n]);
+      expect(String(note.args.text)).toBe(
+        "I can't check who the approvers are right now, so nothing was changed. Please try again in a few minutes.",
+      );
+    }
+    expect(h.slack.callsOf("views.open")).toHaveLength(0);
+    expect((await h.request(id))?.status).toBe("pending");
+    expect(await h.store.reads.auditOf(id)).toHaveLength(1);
+    expect(h.identity.callsTo("POST clients")).toHaveLength(0);
+  });
 });
 
 describe("deciding", () => {

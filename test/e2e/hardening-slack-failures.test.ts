@@ -254,6 +254,33 @@ describe("approval posts waiting in the database", () => {
     });
   });
 
+  it("keeps a post under way with the process that claimed it, even when another post ends the backoff", async () => {
+    now = T0;
+    const r = await record();
+    await queue().defer(r.id, now, "channel_not_found", double);
+    now = T0 + 1000;
+    expect(await queue().claim(r.id, now, now + 60_000)).toBe(true);
+    // Another replica's post works: the backoffs end, but this post stays with its claimer.
+    now = T0 + 1010;
+    expect(await queue().makeDue(now)).toBe(0);
+    expect(await unposted(0)).not.toContain(r.id);
+    expect(await queue().claim(r.id, now, now + 60_000)).toBe(false);
+    // The claimer died: its claim lapses and another process takes the post.
+    now = T0 + 1000 + 60_000;
+    expect(await unposted(0)).toContain(r.id);
+    expect(await queue().claim(r.id, now, now + 60_000)).toBe(true);
+    // That post fails too: the claim is released and the backoff grows.
+    expect(await queue().defer(r.id, now, "channel_not_found", double)).toMatchObject({
+      attempts: 2,
+      nextAttemptAt: now + 2000,
+      claimedUntil: null,
+    });
+    expect((await queue().retryOf(r.id))?.claimedUntil).toBeNull();
+    expect(await unposted(0)).not.toContain(r.id);
+    expect(await queue().makeDue(now)).toBe(1);
+    expect(await unposted(0)).toContain(r.id);
+  });
+
   it("marks the requester told exactly once", async () => {
     const r = await record();
     await queue().defer(r.id, now, "is_archived", double);

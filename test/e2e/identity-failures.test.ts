@@ -63,7 +63,7 @@ describe("Identity API failures: failed requests, their message, and Retry", () 
     ]) {
       expect(text).toContain(part);
     }
-    expect(actionIdsOf(update.args)).toEqual(["retry_request"]);
+    expect(actionIdsOf(update.args)).toEqual(["view_request", "retry_request"]);
     expect(JSON.stringify(update.args.blocks)).toContain(`"value":"${id}"`);
 
     await h.slack.waitFor(
@@ -122,7 +122,7 @@ describe("Identity API failures: failed requests, their message, and Retry", () 
 
     await waitForClientIdDm(h, REQUESTER, guid);
     const final = await waitForApprovalUpdate(h, ts, (t) => t.includes(guid), "the created client");
-    expect(actionIdsOf(final.args)).toEqual([]);
+    expect(actionIdsOf(final.args)).toEqual(["view_request"]);
     expect(h.ephemeralsTo(APPROVER_2)).toHaveLength(0);
     const audit = await h.store.reads.auditOf(id);
     expect(audit.map((a) => `${a.fromStatus}>${a.toStatus}`)).toEqual([
@@ -194,7 +194,7 @@ describe("Identity API failures: failed requests, their message, and Retry", () 
     expect(failed.lastError).toMatchObject({ status: 403, error: "Forbidden.", operationId: "op-403" });
     const update = await waitForApprovalUpdate(h, ts, (t) => t.includes("op-403"), "the 403");
     expect(textOf(update.args)).toContain("Tenant Administrator");
-    expect(actionIdsOf(update.args)).toEqual(["retry_request"]);
+    expect(actionIdsOf(update.args)).toEqual(["view_request", "retry_request"]);
   });
 
   it("a regional host's 405 fails at once and says to use the global host", async () => {

@@ -4,6 +4,7 @@ import { APPROVER, BOT_TOKEN, Harness, REQUESTER } from "../../devkit/harness.ts
 import { OCS_CLIENT_SECRET } from "../../devkit/identityStandIn.ts";
 import { SIGNING_SECRET } from "../../devkit/slackRequests.ts";
 import type { Database } from "../../src/db/database.ts";
+import { StoreUnavailableError } from "../../src/requests/ports.ts";
 import type { Request } from "../../src/requests/request.ts";
 import { dmsContaining, openOwnConnection, WAIT_MS, waitForClientIdDm } from "./identity-support.ts";
 
@@ -207,5 +208,45 @@ describe("Identity API: requests left unfinished are taken up again", () => {
     const second = await h.waitForStatus(fresh.id, "created", WAIT_MS);
     expect(second.createdClientId).toBe(freshGuid);
     expect(h.identity.clients.size).toBe(2);
+  });
+
+  it("a client created while the database could not record it is not called failed: it is finished after its lease, and told once", async () => {
+    h = await Harness.start();
+    const { id, ts } = await h.submitValid();
+    const guid = (await h.request(id))?.clientGuid ?? "";
+    // The database refuses the first move out of `creating` (the outcome), as in a short outage
+    // that is over by the time anything else is written.
+    const requests = h.store.requests;
+    const transition = requests.transition;
+    let refused = 0;
+    requests.transition = async (input) => {
+      if (input.from === "creating" && refused++ === 0) {
+        throw new StoreUnavailableError("transition", new Error("Connection terminated unexpectedly"));
+      }
+      return transition(input);
+    };
+
+    await h.click(APPROVER, "approve_request", id, ts);
+    const created = await h.waitForStatus(id, "created", WAIT_MS);
+    expect(created.createdClientId).toBe(guid);
+    await waitForClientIdDm(h, REQUESTER, guid);
+
+    expect(refused).toBeGreaterThan(1);
+    const moves = (await h.store.reads.auditOf(id)).map((e) => `${e.fromStatus}>${e.toStatus}:${e.actor}`);
+    expect(moves).toEqual([
+      "null>pending:U0REQUEST",
+      `pending>approved:${APPROVER.id}`,
+      `approved>creating:${APPROVER.id}`,
+      "creating>creating:system",
+      "creating>created:system",
+    ]);
+    expect([...h.identity.clients.keys()]).toEqual([guid.toLowerCase()]);
+    expect(h.identity.callsTo("POST clients")).toHaveLength(2);
+    expect(h.identity.callsTo("GET client")).toHaveLength(1);
+    expect(dmsContaining(h, REQUESTER, guid)).toHaveLength(1);
+    expect(h.dmsTo(REQUESTER).filter((c) => /failed|could not/i.test(JSON.stringify(c.args)))).toEqual([]);
+    const events = h.logLines.map((l) => JSON.parse(l) as { event?: string; request?: number });
+    expect(events.filter((e) => e.event === "creation_interrupted" && e.request === id)).toHaveLength(1);
+    expect(events.filter((e) => e.event === "creation_crashed")).toEqual([]);
   });
 });

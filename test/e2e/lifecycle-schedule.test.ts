@@ -1,8 +1,20 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf } from "../../devkit/harness.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { APPROVAL_CHANNEL, APPROVER, Harness, REQUESTER, textOf, VALID_FORM } from "../../devkit/harness.ts";
+import type { SignedResponse } from "../../devkit/slackRequests.ts";
 import { type RunningApp, startApp } from "../../src/app.ts";
 import { nextReminderAfter } from "../../src/requests/reminders.ts";
-import { hasButtons, setRequestTime, threadReplies, updatesOf, WAIT_MS } from "./lifecycle-support.ts";
+import {
+  actionIdsIn,
+  buttonValues,
+  clickInHome,
+  homesOf,
+  openHome,
+  setRequestTime,
+  threadReplies,
+  updatesOf,
+  WAIT_MS,
+  waitForHome,
+} from "./lifecycle-support.ts";
 
 const HOUR = 3_600_000;
 
@@ -142,7 +154,7 @@ describe("expiry", () => {
       WAIT_MS,
       "approval message edit",
     );
-    expect(hasButtons(approval.args.blocks)).toBe(false);
+    expect(actionIdsIn(approval.args.blocks)).toEqual(["view_request"]);
     await h.slack.waitFor(
       () => threadReplies(harness, ts).find((c) => textOf(c.args).includes("expired")),
       WAIT_MS,
@@ -152,7 +164,7 @@ describe("expiry", () => {
     expect(textOf(dm.args)).toContain("expired");
     expect(textOf(dm.args)).toContain("What next");
     const cardEdit = await h.slack.waitFor(() => updatesOf(harness, card.channelId, card.ts)[0], WAIT_MS, "DM edit");
-    expect(hasButtons(cardEdit.args.blocks)).toBe(false);
+    expect(actionIdsIn(cardEdit.args.blocks)).toEqual(["view_request"]);
 
     expect((await h.store.reads.auditOf(id)).at(-1)).toMatchObject({
       actor: "system",
@@ -169,6 +181,117 @@ describe("expiry", () => {
     const refusal = await h.slack.waitFor(() => harness.ephemeralsTo(APPROVER)[0], WAIT_MS, "refusal");
     expect(String(refusal.args.text)).toContain("expired");
     expect(h.identity.callsTo("POST clients")).toHaveLength(0);
+  });
+});
+
+describe("expiry is enforced at decision time, before any sweep", () => {
+  let h: Harness;
+  let seq = 0;
+  beforeAll(async () => {
+    // No sweep during the test: whatever expires, the decision itself expires it.
+    h = await Harness.start({ env: { REQUEST_SWEEP_SECONDS: "3600", MAX_REMINDERS: "0", MAX_PENDING_PER_USER: "50" } });
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  /** A pending request whose expiry time passed a minute ago (as if nobody had run since). */
+  async function pastItsExpiry(): Promise<{ id: number; ts: string; name: string }> {
+    const name = `Expiring app ${++seq}`;
+    const { id, ts } = await h.submitValid(REQUESTER, { ...VALID_FORM, name });
+    await h.slack.waitFor(() => h.store.requests.requesterMessageOf(id), WAIT_MS, "the requester's DM");
+    await setRequestTime(h, id, "expires_at", Date.now() - 60_000);
+    return { id, ts, name };
+  }
+
+  const expiryDms = (name: string) =>
+    h.dmsTo(REQUESTER).filter((c) => textOf(c.args).includes(name) && textOf(c.args).includes("expired"));
+  const expiryReplies = (ts: string) => threadReplies(h, ts).filter((c) => textOf(c.args).includes("expired"));
+
+  /** What the clicker was told: an ephemeral note, the deny form's error, or the Home tab's notice. */
+  type Refusal = (request: { id: number; ts: string }) => Promise<string>;
+  const ephemeralTo = (user: typeof APPROVER, answer: () => Promise<SignedResponse>) => async () => {
+    const before = h.ephemeralsTo(user).length;
+    expect((await answer()).status).toBe(200);
+    const note = await h.slack.waitFor(() => h.ephemeralsTo(user)[before], WAIT_MS, "a note to the clicker");
+    return String(note.args.text);
+  };
+  const refusals: [string, Refusal][] = [
+    ["Approve", (r) => ephemeralTo(APPROVER, () => h.click(APPROVER, "approve_request", r.id, r.ts))()],
+    ["Deny", (r) => ephemeralTo(APPROVER, () => h.click(APPROVER, "deny_request", r.id, r.ts))()],
+    [
+      "the deny reason (a form opened before the expiry, sent after)",
+      async (r) => {
+        const answer = await h.submitDenyReason(APPROVER, r.id, "Too late, but no.");
+        return String((answer.json as { errors?: { reason?: string } }).errors?.reason);
+      },
+    ],
+    ["Cancel", (r) => ephemeralTo(REQUESTER, () => h.click(REQUESTER, "cancel_request", r.id, "1.1", REQUESTER.id))()],
+    [
+      "Approve in App Home",
+      async (r) => {
+        const before = homesOf(h, APPROVER).length;
+        await clickInHome(h, APPROVER, "approve_request", String(r.id));
+        return (await waitForHome(h, APPROVER, (home) => home.text.includes("expired"), before)).text;
+      },
+    ],
+  ];
+
+  it.each(refusals)(
+    "%s past the expiry time is refused; the request expires, everyone told once",
+    async (_what, refuse) => {
+      const request = await pastItsExpiry();
+      const text = await refuse(request);
+      expect(text).toContain(`Request #${request.id} has expired without a decision. Nothing was changed.`);
+
+      const expired = await h.waitForStatus(request.id, "expired", WAIT_MS);
+      expect(expired.decidedBy).toBeNull();
+      expect((await h.store.reads.auditOf(request.id)).map((e) => `${e.actor} ${e.fromStatus}→${e.toStatus}`)).toEqual([
+        `${REQUESTER.id} null→pending`,
+        "system pending→expired",
+      ]);
+      await h.slack.waitFor(() => expiryDms(request.name).length > 0, WAIT_MS, "the expiry DM");
+      await h.slack.waitFor(() => expiryReplies(request.ts).length > 0, WAIT_MS, "the thread reply");
+      const approvalEdit = await h.slack.waitFor(
+        () => updatesOf(h, APPROVAL_CHANNEL, request.ts).find((c) => textOf(c.args).includes("Expired")),
+        WAIT_MS,
+        "the approval message edit",
+      );
+      // No decision is offered any more; the full request stays one click away.
+      expect(actionIdsIn(approvalEdit.args.blocks)).toEqual(["view_request"]);
+
+      // A late sweep and a second click change nothing and tell nobody again.
+      await h.service.runSchedule();
+      await h.click(APPROVER, "approve_request", request.id, request.ts);
+      await h.slack.waitFor(
+        () => h.ephemeralsTo(APPROVER).some((c) => String(c.args.text).includes(`#${request.id} has`)),
+        WAIT_MS,
+        "the second refusal",
+      );
+      expect(expiryDms(request.name)).toHaveLength(1);
+      expect(expiryReplies(request.ts)).toHaveLength(1);
+      expect(await h.store.reads.auditOf(request.id)).toHaveLength(2);
+      expect(h.identity.callsTo("POST clients")).toHaveLength(0);
+    },
+  );
+
+  it("App Home offers no Approve / Deny for a request past its expiry, and does not count it", async () => {
+    const live = await h.submitValid(REQUESTER, { ...VALID_FORM, name: "Still waiting" });
+    const stale = await pastItsExpiry();
+    const before = homesOf(h, APPROVER).length;
+    await openHome(h, APPROVER);
+    const home = await waitForHome(h, APPROVER, () => true, before);
+    expect(buttonValues(home.blocks, "approve_request")).toContain(String(live.id));
+    expect(buttonValues(home.blocks, "approve_request")).not.toContain(String(stale.id));
+    expect(buttonValues(home.blocks, "deny_request")).not.toContain(String(stale.id));
+    const pending = await h.store.reads.pendingFor(
+      { approverId: APPROVER.id, tenants: ["default"], ownIncluded: false },
+      100,
+    );
+    expect(pending.requests.map((r) => r.id)).not.toContain(stale.id);
+    expect(home.text).toContain(`Waiting for you (${pending.total})`);
+    // Still pending in the database until a decision or the sweep expires it.
+    expect((await h.request(stale.id))?.status).toBe("pending");
   });
 });
 

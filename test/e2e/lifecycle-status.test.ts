@@ -100,6 +100,25 @@ describe("/create-auth-client status", () => {
     expect((await reply(4)).text).toBe(refused.text.replace(String(id), "99999"));
   });
 
+  it("while approvers can't be checked, shows the caller their own requests and says so for any other number", async () => {
+    await h.stop();
+    h = await Harness.start({ env: { APPROVER_USER_IDS: "", APPROVER_USERGROUP_ID: "S0APPROVERS" } });
+    h.slack.usergroups.set("S0APPROVERS", [APPROVER.id]);
+    const { id } = await h.submitValid();
+    h.slack.fail("usergroups.users.list", "fatal_error", { times: 1000 });
+
+    await h.command(REQUESTER, `status ${id}`);
+    expect((await reply(1)).text).toContain(`Request #${id}: ${VALID_FORM.name}`);
+
+    await h.command(APPROVER, `status ${id}`);
+    const refused = await reply(2);
+    expect(refused.text).toContain("I can't check who the approvers are right now");
+    expect(refused.text).not.toContain(VALID_FORM.name as string);
+    // The same for a number that does not exist: the answer does not tell "missing" from "not yours".
+    await h.command(APPROVER, "status 99999");
+    expect((await reply(3)).text).toBe(refused.text.replace(String(id), "99999"));
+  });
+
   it("explains a word that is not a request number, without echoing markup", async () => {
     await h.command(REQUESTER, "status <!channel>");
     const { text } = await reply(1);

@@ -131,6 +131,18 @@ export function buttonValues(blocks: KnownBlock[], actionId: string): string[] {
   return values;
 }
 
+/** The action ids of every button in `blocks`, in order. */
+export function actionIdsIn(blocks: unknown): string[] {
+  const ids: string[] = [];
+  JSON.stringify(blocks ?? [], (_key, value: unknown) => {
+    const el = value as { type?: unknown; action_id?: unknown } | null;
+    if (el && typeof el === "object" && el.type === "button" && typeof el.action_id === "string")
+      ids.push(el.action_id);
+    return value;
+  });
+  return ids;
+}
+
 export function hasButtons(blocks: unknown): boolean {
   return JSON.stringify(blocks ?? []).includes('"type":"button"');
 }

@@ -33,7 +33,7 @@ describe("two approvals required", () => {
     const posted = h.approvalPosts().at(-1);
     expect(textOf(posted?.args ?? {})).toContain("0 of 2 approvals yet");
     // The confirmation says a first click only counts.
-    expect(JSON.stringify(posted?.args.blocks)).toContain("Your approval will be 1 of 2");
+    expect(JSON.stringify(posted?.args.blocks)).toContain("Approval 1 of 2: created at the 2nd.");
 
     // The requester is an approver, and self-approval is allowed, yet never counts towards two.
     await h.click(REQUESTER, "approve_request", id, ts);
@@ -46,7 +46,8 @@ describe("two approvals required", () => {
     const blocks = JSON.stringify(progress.args.blocks);
     expect(blocks).toContain("approve_request");
     expect(blocks).toContain("deny_request");
-    expect(blocks).toContain("will be created in the tenant at once");
+    expect(blocks).toContain("now, with 2 redirect URLs, 1 logout URL and 1 CORS origin? Yours is approval 2 of 2.");
+    expect(blocks).toContain('"text":"Approve and create"');
     expect(await h.request(id)).toMatchObject({ status: "pending", approvedBy: [APPROVER.id] });
 
     // A second click of the same approver is told so and counts nothing.

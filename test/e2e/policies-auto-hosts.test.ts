@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { APPROVAL_CHANNEL, APPROVER, type Harness, REQUESTER, textOf, VALID_FORM } from "../../devkit/harness.ts";
 import type { FormValues } from "../../devkit/slackRequests.ts";
 import { harnessPerTest } from "../support/harnessPerTest.ts";
-import { hasButtons, threadReplies, WAIT_MS } from "./lifecycle-support.ts";
+import { actionIdsIn, threadReplies, WAIT_MS } from "./lifecycle-support.ts";
 
 /** AUTO_APPROVE_LOOPBACK_ONLY and ALLOWED_REDIRECT_HOSTS, end to end. */
 
@@ -39,7 +39,8 @@ describe("approval by policy (AUTO_APPROVE_LOOPBACK_ONLY)", () => {
     // The approvers see it: a post without buttons, approved by policy, and the outcome in its thread.
     const [post] = h.approvalPosts();
     expect(post).toBeDefined();
-    expect(hasButtons(post?.args.blocks)).toBe(false);
+    // No decision to take: only the full request, one click away.
+    expect(actionIdsIn(post?.args.blocks)).toEqual(["view_request"]);
     expect(textOf(post?.args ?? {})).toContain("Approved by policy: only loopback URLs");
     const ts = created.approvalMessageTs as string;
     const reply = await h.slack.waitFor(
@@ -70,7 +71,11 @@ describe("approval by policy (AUTO_APPROVE_LOOPBACK_ONLY)", () => {
     });
     const request = await h.request(id);
     expect(request).toMatchObject({ status: "pending", decidedBy: null });
-    expect(hasButtons(h.approvalPosts().at(-1)?.args.blocks)).toBe(true);
+    expect(actionIdsIn(h.approvalPosts().at(-1)?.args.blocks)).toEqual([
+      "view_request",
+      "approve_request",
+      "deny_request",
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.identity.callsTo("POST clients")).toHaveLength(0);
     await h.click(APPROVER, "approve_request", id, ts);
@@ -92,7 +97,7 @@ describe("approval by policy (AUTO_APPROVE_LOOPBACK_ONLY)", () => {
     const post = await h.slack.waitFor(() => h.approvalPosts()[1], WAIT_MS, "the late approval post");
     await h.slack.waitFor(async () => (await h.request(request.id))?.approvalMessageTs, WAIT_MS, "its ts");
     expect(textOf(post.args)).toContain("Approved by policy: only loopback URLs");
-    expect(hasButtons(post.args.blocks)).toBe(false);
+    expect(actionIdsIn(post.args.blocks)).toEqual(["view_request"]);
     expect(h.identity.callsTo("POST clients")).toHaveLength(1);
   });
 });

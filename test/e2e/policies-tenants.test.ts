@@ -93,13 +93,19 @@ describe("tenant approvers", () => {
     await h.command(APPROVER, `status ${a.id}`);
     const shown = await h.slack.waitFor(() => h.slack.responses[1], WAIT_MS, "the second status reply");
     expect(textOf(shown.body)).toContain("Alpha app");
+    // View full request: the same rule, and nothing opens for the other tenant's approver.
+    await h.click(APPROVER_2, "view_request", a.id, a.ts);
+    expect(String((await noteTo(h, APPROVER_2, 3)).args.text)).toContain("isn't yours to see");
+    expect(h.slack.callsOf("views.open")).toHaveLength(0);
+    await h.click(APPROVER, "view_request", a.id, a.ts);
+    await h.slack.waitFor(() => h.slack.callsOf("views.open")[0], WAIT_MS, "the full request");
 
     // Retry of a failed creation: the same rule.
     alpha.inject({ route: "POST clients", ...errorResponse(400, "Invalid request.", "Rejected for the test.") });
     await h.click(APPROVER, "approve_request", a.id, a.ts);
     await h.waitForStatus(a.id, "failed", WAIT_MS);
     await h.click(APPROVER_2, "retry_request", a.id, a.ts);
-    expect(String((await noteTo(h, APPROVER_2, 3)).args.text)).toMatch(/Only the designated approvers/);
+    expect(String((await noteTo(h, APPROVER_2, 4)).args.text)).toMatch(/Only the designated approvers/);
     expect((await h.request(a.id))?.status).toBe("failed");
     await h.click(APPROVER, "retry_request", a.id, a.ts);
     await h.waitForStatus(a.id, "created", WAIT_MS);

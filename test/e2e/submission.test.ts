@@ -48,6 +48,26 @@ describe("submitting the request modal", () => {
     ["lifetime 1.5", { accessTokenLifetime: "1.5" }, "accessTokenLifetime", /whole number/i],
     ["a non-numeric lifetime", { accessTokenLifetime: "soon" }, "accessTokenLifetime", /seconds/i],
     ["an empty justification", { justification: "" }, "justification", /why/i],
+    [
+      "a look-alike host (Cyrillic а)",
+      { redirectUris: "https://\u0430pp.example.com/cb" },
+      "redirectUris",
+      /^https:\/\/\[U\+0430\]pp\.example\.com\/cb has U\+0430 in its host.*xn--pp-6kc\.example\.com/,
+    ],
+    [
+      "a host that is a subdomain of another (U+3002)",
+      { allowedCorsOrigins: "https://app.example.com\u3002evil.example" },
+      "allowedCorsOrigins",
+      /browsers would go to app\.example\.com\.evil\.example/,
+    ],
+    ["a bidi override in the name", { name: "App \u202egnp.exe" }, "name", /U\+202E \(right-to-left override\)/],
+    [
+      "a zero-width space in the justification",
+      { justification: "Needed for the\u200b new site." },
+      "justification",
+      /U\+200B \(zero-width space\)/,
+    ],
+    ["a raw < in a URL", { postLogoutRedirectUris: "https://app.example.com/<x>" }, "postLogoutRedirectUris", /%3C/],
   ];
 
   it.each(bad)(
@@ -60,6 +80,8 @@ describe("submitting the request modal", () => {
       expect(body.response_action).toBe("errors");
       expect(Object.keys(body.errors)).toEqual([block]);
       expect(body.errors[block]).toMatch(message);
+      // Nothing invisible or look-alike is echoed back.
+      expect(body.errors[block]).not.toMatch(/[\p{Cf}\p{Default_Ignorable_Code_Point}\u0430\u3002]/u);
       expect(await countRequests()).toBe(before);
     },
   );

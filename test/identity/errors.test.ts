@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IdentityApiError, parseRetryAfter } from "../../src/identity/errors.ts";
+import { IdentityApiError, MAX_ERROR_TEXT_LENGTH, parseRetryAfter, shortened } from "../../src/identity/errors.ts";
 import { errorFromAnswer, type HttpAnswer } from "../../src/identity/http.ts";
 import { Redactor } from "../../src/log.ts";
 
@@ -69,8 +69,10 @@ describe("errorFromAnswer", () => {
     expect(error.retryable).toBe(true);
   });
 
-  it("keeps a short plain-text body as the reason", () => {
-    const error = errorFromAnswer(answer(503, "upstream connect error\r\nor disconnect/reset before headers\n"));
+  it("keeps a short plain-text body as the reason, on one line once redacted", () => {
+    const error = errorFromAnswer(
+      answer(503, "upstream connect error\r\nor disconnect/reset before headers\n"),
+    ).redacted((text) => text);
     expect(error.error).toBe("The Identity API answered HTTP 503.");
     expect(error.reason).toBe("upstream connect error or disconnect/reset before headers");
   });
@@ -84,8 +86,8 @@ describe("errorFromAnswer", () => {
     expect(error.reason).not.toContain("<");
   });
 
-  it("clips a long plain-text body", () => {
-    const error = errorFromAnswer(answer(500, "y".repeat(10_000)));
+  it("clips a long plain-text body once redacted", () => {
+    const error = errorFromAnswer(answer(500, "y".repeat(10_000))).redacted((text) => text);
     expect(error.reason?.length ?? 0).toBeLessThanOrEqual(300);
     expect(error.reason?.startsWith("yyyy")).toBe(true);
   });
@@ -210,5 +212,35 @@ describe("IdentityApiError", () => {
     expect(all).not.toContain("abc.def.ghi");
     expect(all).not.toContain("xoxb-1-2-abc");
     expect(all).toContain("[redacted]");
+  });
+
+  it("redacts a secret the service echoed before shortening, so no part of it survives the cut", () => {
+    const secret = "s3cr~t!(value)*with'specials";
+    const redactor = new Redactor([secret]);
+    for (const encoded of [
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ]) {
+      // The secret straddles the point where the reason is cut.
+      for (let at = MAX_ERROR_TEXT_LENGTH - 20; at < MAX_ERROR_TEXT_LENGTH + 5; at++) {
+        const body = `${"x".repeat(at)}${encoded} and more text after it${" y".repeat(200)}`;
+        const clean = errorFromAnswer(answer(400, body, { "Content-Type": "text/plain" })).redacted((text) =>
+          redactor.redact(text),
+        );
+        const reason = clean.reason ?? "";
+        expect(reason.length).toBeLessThanOrEqual(MAX_ERROR_TEXT_LENGTH);
+        expect(reason.endsWith("…")).toBe(true);
+        // No 6 characters of the secret, in any form it was sent in, reach the reason.
+        for (let i = 0; i + 6 <= encoded.length; i++) expect(reason).not.toContain(encoded.slice(i, i + 6));
+      }
+    }
+  });
+
+  it("shortens between graphemes, never leaving half an emoji", () => {
+    const text = `${"a".repeat(MAX_ERROR_TEXT_LENGTH - 2)}👩‍👩‍👧 after`;
+    const cut = shortened(text);
+    expect(cut).toBe(`${"a".repeat(MAX_ERROR_TEXT_LENGTH - 2)}…`);
+    expect(shortened("one\n\ttwo\u0007three")).toBe("one two three");
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "../../devkit/identityStandIn.ts";
 import type { TenantConfig } from "../../src/config.ts";
 import { IdentityApiError } from "../../src/identity/errors.ts";
-import { TokenProvider } from "../../src/identity/token.ts";
+import { TokenProvider, untrustedEndpoint } from "../../src/identity/token.ts";
 import { Redactor } from "../../src/log.ts";
 
 describe("TokenProvider (against the Identity API stand-in)", () => {
@@ -180,6 +180,32 @@ describe("TokenProvider (against the Identity API stand-in)", () => {
     identity.inject({ route: "discovery", status: 200, body: { issuer: "x" } });
     await expect(provider().token()).rejects.toMatchObject({ kind: "invalid_response" });
     expect(identity.callsTo("token")).toHaveLength(0);
+  });
+
+  it.each<[string, (url: string) => string, RegExp]>([
+    ["on another host", () => "https://login.evil.example/connect/token", /on login\.evil\.example/],
+    ["on another port of the same host", (url) => `${url.replace(/:\d+$/, ":1")}/connect/token`, /not on OCS_URL/],
+    ["plain http to a host that is not loopback", () => "http://login.example.com/connect/token", /not https/],
+  ])("never sends the secret to a token_endpoint %s", async (_, endpointFor, why) => {
+    identity.inject({ route: "discovery", status: 200, body: { token_endpoint: endpointFor(tenant.url) } });
+    const failure = await provider()
+      .token()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(IdentityApiError);
+    expect(failure).toMatchObject({ kind: "configuration", retryable: false });
+    expect((failure as IdentityApiError).error).toMatch(why);
+    expect(identity.callsTo("token")).toHaveLength(0);
+  });
+
+  it("accepts https on OCS_URL's host, in any letter case", () => {
+    expect(untrustedEndpoint("https://UsWe.Example.com/identity/connect/token", "https://uswe.example.com")).toBe(
+      undefined,
+    );
+    expect(untrustedEndpoint("https://uswe.example.com:8443/token", "https://uswe.example.com")).toMatch(/not on/);
+    expect(untrustedEndpoint("ftp://uswe.example.com/token", "https://uswe.example.com")).toMatch(/not https/);
   });
 
   it("refuses a token answer without an access_token", async () => {

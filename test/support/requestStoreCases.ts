@@ -223,7 +223,7 @@ export function requestStoreCases(name: string, makeFixture: () => Promise<Store
       const r = await record();
       await store.setApprovalMessage(r.id, { channelId: "C1", ts: "1.1" });
       await store.countAttempt(r.id);
-      await store.claimOutcomeNotification(r.id);
+      expect(await store.claimOutcomeNotification(r.id, "pending")).toBeDefined();
       await store.claimReminder(r, null);
       expect(await audit(r.id)).toHaveLength(1);
     });
@@ -268,6 +268,31 @@ export function requestStoreCases(name: string, makeFixture: () => Promise<Store
       expect((await store.listDueForExpiry(T0 + 1000, 10)).map((r) => r.id)).toEqual([soon.id, later.id]);
       expect((await store.listDueForReminder(T0 + 50, 10)).map((r) => r.id)).toEqual([soon.id]);
       expect((await store.listDueForReminder(T0 + 1000, 1)).map((r) => r.id)).toEqual([soon.id]);
+    });
+
+    it("offers for a decision only pending requests not past their expiry, and counts only those", async () => {
+      const past = await record({ submissionKey: "V1", expiresAt: T0 + 100 });
+      const atNow = await record({ submissionKey: "V2", expiresAt: T0 + 200 });
+      const open = await record({ submissionKey: "V3", expiresAt: T0 + 300 });
+      const other = await record({ submissionKey: "V4", requesterId: "U2", expiresAt: T0 + 300 });
+      const decided = await record({ submissionKey: "V5", expiresAt: T0 + 300 });
+      await store.transition({ id: decided.id, from: "pending", to: "denied", actor: "UA" });
+      const reads = db.stores.reads;
+      const anyone = { approverId: "UA", tenants: ["default"], ownIncluded: true };
+      expect(await reads.pendingFor(anyone, 10)).toEqual({
+        requests: [past, atNow, open, other].map((r) => expect.objectContaining({ id: r.id })),
+        total: 4,
+      });
+      now = T0 + 200;
+      const waiting = await reads.pendingFor(anyone, 10);
+      expect(waiting.requests.map((r) => r.id)).toEqual([open.id, other.id]);
+      expect(waiting.total).toBe(2);
+      expect(await reads.pendingFor({ approverId: "U2", tenants: ["default"], ownIncluded: false }, 10)).toEqual({
+        requests: [expect.objectContaining({ id: open.id })],
+        total: 1,
+      });
+      // Not expired by reading: they stay pending until a decision or the sweep expires them.
+      expect((await store.get(past.id))?.status).toBe("pending");
     });
 
     it("stores what a transition sets as it is: JSON as JSON, null as NULL, whatever the order of the fields", async () => {
@@ -376,12 +401,13 @@ export function requestStoreCases(name: string, makeFixture: () => Promise<Store
       const other = (await another()).stores.requests;
       now = T0 + 7;
       const claims = await Promise.all([
-        store.claimOutcomeNotification(r.id),
-        other.claimOutcomeNotification(r.id),
-        store.claimOutcomeNotification(r.id),
+        store.claimOutcomeNotification(r.id, "pending"),
+        other.claimOutcomeNotification(r.id, "pending"),
+        store.claimOutcomeNotification(r.id, "pending"),
       ]);
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(await store.claimOutcomeNotification(r.id)).toBe(false);
+      expect(claims.find(Boolean)).toMatchObject({ id: r.id, status: "pending", outcomeNotifiedAt: T0 + 7 });
+      expect(await store.claimOutcomeNotification(r.id, "pending")).toBeUndefined();
       expect((await store.get(r.id))?.outcomeNotifiedAt).toBe(T0 + 7);
       // A new outcome (a retry that ended) is told again.
       await store.transition({ id: r.id, from: "pending", to: "approved", actor: "UA" });
@@ -393,7 +419,45 @@ export function requestStoreCases(name: string, makeFixture: () => Promise<Store
         actor: "system",
         set: { outcomeNotifiedAt: null },
       });
-      expect(await store.claimOutcomeNotification(r.id)).toBe(true);
+      expect((await store.claimOutcomeNotification(r.id, "failed"))?.status).toBe("failed");
+    });
+
+    it("does not tell an outcome the request no longer has (read before a retry replaced it)", async () => {
+      const r = await record();
+      await store.transition({ id: r.id, from: "pending", to: "approved", actor: "UA" });
+      await store.transition({ id: r.id, from: "approved", to: "creating", actor: "UA" });
+      await store.transition({
+        id: r.id,
+        from: "creating",
+        to: "failed",
+        actor: "system",
+        set: { outcomeNotifiedAt: null },
+      });
+      // A sweep read it failed and untold; meanwhile an approver pressed Retry.
+      await store.transition({ id: r.id, from: "failed", to: "creating", actor: "UA" });
+      expect(await store.claimOutcomeNotification(r.id, "failed")).toBeUndefined();
+      expect((await store.get(r.id))?.outcomeNotifiedAt).toBeNull();
+      await store.transition({
+        id: r.id,
+        from: "creating",
+        to: "created",
+        actor: "system",
+        set: { outcomeNotifiedAt: null },
+      });
+      expect((await store.claimOutcomeNotification(r.id, "created"))?.status).toBe("created");
+    });
+
+    it("a late attempt or lease renewal, after another process finished the creation, changes nothing", async () => {
+      const r = await record();
+      await store.transition({ id: r.id, from: "pending", to: "approved", actor: "UA" });
+      await store.transition({ id: r.id, from: "approved", to: "creating", actor: "UA" });
+      await store.countAttempt(r.id);
+      now = T0 + 50;
+      await store.transition({ id: r.id, from: "creating", to: "created", actor: "system" });
+      now = T0 + 100;
+      await store.countAttempt(r.id);
+      await store.renewLease(r.id);
+      expect(await store.get(r.id)).toMatchObject({ status: "created", attempts: 1, updatedAt: T0 + 50 });
     });
 
     it("lets one process take over a creation only once its lease has ended", async () => {
@@ -452,7 +516,7 @@ export function requestStoreCases(name: string, makeFixture: () => Promise<Store
       await store.transition({ id: r.id, from: "creating", to: "created", actor: "system" });
       expect((await store.listUntoldOutcomes(T0 + 20, 10)).map((x) => x.id)).toEqual([]);
       expect((await store.listUntoldOutcomes(T0 + 21, 10)).map((x) => x.id)).toEqual([r.id]);
-      await store.claimOutcomeNotification(r.id);
+      expect((await store.claimOutcomeNotification(r.id, "created"))?.status).toBe("created");
       expect(await store.listUntoldOutcomes(T0 + 21, 10)).toEqual([]);
     });
   });

@@ -5,6 +5,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type CheckpointReport,
+  checkpointsOnceBusy,
   FALLBACK_AUTOCHECKPOINT_PAGES,
   startBackgroundCheckpoints,
 } from "../../src/db/sqlite/checkpoints.ts";
@@ -53,8 +54,23 @@ describe("checkpoints in a worker thread", () => {
       expect(autocheckpoint()).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
       // More than SQLite's own threshold (1,000 pages), so the main connection would have checkpointed.
       write(1500);
+      // Reports made while the writes ran arrive after them, and may say "all checkpointed" of a WAL
+      // that was still growing: wait for the last report to be complete and to have stayed the last.
+      let latest: CheckpointReport | undefined;
+      let since = Date.now();
       await expect
-        .poll(() => reports.some((r) => r.log >= 1500 && r.checkpointed === r.log), { timeout: 10_000 })
+        .poll(
+          () => {
+            if (reports.at(-1) !== latest) {
+              latest = reports.at(-1);
+              since = Date.now();
+            }
+            return latest !== undefined && latest.log >= 1500 && latest.checkpointed === latest.log
+              ? Date.now() - since >= 100
+              : false;
+          },
+          { timeout: 10_000, interval: 20 },
+        )
         .toBe(true);
       // With nothing new to checkpoint, the worker stays quiet (ten intervals here).
       const heard = reports.length;
@@ -89,5 +105,38 @@ describe("checkpoints in a worker thread", () => {
     await checkpoints.stop(2_000);
     write(10);
     expect(database.prepare("select count(*) as n from notes").get()).toEqual({ n: 20 });
+  });
+
+  it("starts the worker only once the WAL has grown to where SQLite would checkpoint", async () => {
+    const reports: CheckpointReport[] = [];
+    const checkpoints = checkpointsOnceBusy(database, path(), {
+      intervalMs: 20,
+      watchIntervalMs: 20,
+      onCheckpoint: (report) => reports.push(report),
+    });
+    try {
+      expect(autocheckpoint()).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
+      // A few commits: a running worker would checkpoint (and report) them within one interval.
+      write(50);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(reports).toEqual([]);
+      write(1000);
+      await expect
+        .poll(() => reports.some((r) => r.log >= 1050 && r.checkpointed === r.log), { timeout: 10_000 })
+        .toBe(true);
+    } finally {
+      await checkpoints.stop();
+    }
+    database.close();
+    database = openWal(path());
+    expect(database.prepare("select count(*) as n from notes").get()).toEqual({ n: 1050 });
+  });
+
+  it("stops before the worker ever started without waiting", async () => {
+    const checkpoints = checkpointsOnceBusy(database, path(), { watchIntervalMs: 20 });
+    write(5);
+    await checkpoints.stop(2_000);
+    await checkpoints.stop(2_000);
+    expect(database.prepare("select count(*) as n from notes").get()).toEqual({ n: 5 });
   });
 });

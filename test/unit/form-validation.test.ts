@@ -219,11 +219,14 @@ describe("validateRequestForm: regressions found by fuzzing (test/unit/fuzz-form
     "http://017700000001/cb",
     "http://[0:0:0:0:0:0:0:1]/cb",
     "http://[0::1]:8080/cb",
-    "http://loc\u00adalhost/cb",
     "http://localhost./cb",
     "http://%6c%6fcalhost/cb",
   ])("refuses http to a loopback host not written as localhost, 127.0.0.1 or [::1]: %s", (url) => {
     expect(errorsOf({ redirectUris: url }).redirectUris).toMatch(/only https/);
+  });
+
+  it("refuses a soft hyphen that would make a host read as localhost (as an invisible character)", () => {
+    expect(errorsOf({ redirectUris: "http://loc\u00adalhost/cb" }).redirectUris).toMatch(/invisible.*U\+00AD/);
   });
 
   it("refuses an empty port", () => {
@@ -251,5 +254,143 @@ describe("validateRequestForm: regressions found by fuzzing (test/unit/fuzz-form
     expect(errorsOf({ redirectUris: long }).redirectUris).toMatch(/3000 characters/);
     expect(errorsOf({ postLogoutRedirectUris: long }).postLogoutRedirectUris).toMatch(/3000 characters/);
     expect(errorsOf({ allowedCorsOrigins: long }).allowedCorsOrigins).toMatch(/3000 characters/);
+  });
+});
+
+describe("validateRequestForm: what the approver reads is what the browser and the Identity API use", () => {
+  /** Every character of a message that a person could not see, or could misread. */
+  const unreadable = (text: string) =>
+    [...text].filter((c) => /[\p{Cc}\p{Cf}\p{Cs}\p{Default_Ignorable_Code_Point}]/u.test(c));
+
+  it.each([
+    [
+      "a Cyrillic а in the host",
+      "https://\u0430pp.example.com/cb",
+      /U\+0430 in its host, which is not plain ASCII: browsers would go to xn--pp-6kc\.example\.com\. Type the host in ASCII/,
+    ],
+    [
+      "an ideographic full stop in the host (really a subdomain of evil.example)",
+      "https://app.example.com\u3002evil.example/cb",
+      /U\+3002 \(ideographic full stop\) in its host.*browsers would go to app\.example\.com\.evil\.example\./,
+    ],
+    ["a fullwidth host", "https://\uff41pp.example.com/cb", /U\+FF41 in its host, which is not plain ASCII/],
+    ["an umlaut in the host", "https://b\u00fccher.example/cb", /xn--bcher-kva\.example/],
+  ])("refuses %s, saying which character and where a browser would really go", (_what, url, message) => {
+    const error = errorsOf({ redirectUris: url }).redirectUris ?? "";
+    expect(error).toMatch(message);
+    expect(error).toMatch(/xn--/);
+    // The URL is named with the character spelt out, never echoed raw.
+    expect(error).not.toContain(url);
+    expect(error).toMatch(/https:\/\/.*\[U\+[0-9A-F]{4}\]/);
+  });
+
+  it.each([
+    ["a zero-width space in the host", "https://app\u200b.example.com/cb", "U+200B (zero-width space)"],
+    ["a soft hyphen in the host", "https://app\u00ad.example.com/cb", "U+00AD (soft hyphen)"],
+    ["a right-to-left override in the host", "https://ex\u202eelpma.com/cb", "U+202E (right-to-left override)"],
+    [
+      "a right-to-left override in the path",
+      "https://app.example.com/\u202egnp.exe",
+      "U+202E (right-to-left override)",
+    ],
+    ["a left-to-right isolate in the query", "https://app.example.com/cb?x=\u2066y", "U+2066 (left-to-right isolate)"],
+    ["a word joiner", "https://app.example.com/c\u2060b", "U+2060 (word joiner)"],
+    ["a zero-width no-break space inside", "https://app.example.com/c\ufeffb", "U+FEFF (zero-width no-break space)"],
+  ])("refuses %s in a URL, naming the invisible character", (_what, url, named) => {
+    for (const field of ["redirectUris", "postLogoutRedirectUris"] as const) {
+      const error = errorsOf({ [field]: url })[field] ?? "";
+      expect(error).toContain(named);
+      expect(error).toMatch(/invisible/);
+      expect(unreadable(error)).toEqual([]);
+    }
+    const origin = url.replace(/^(https:\/\/[^/?]*).*$/, "$1");
+    if (origin !== "https://app.example.com") {
+      expect(errorsOf({ allowedCorsOrigins: origin }).allowedCorsOrigins).toContain(named);
+    }
+  });
+
+  it.each([
+    ["<", "https://app.example.com/<script>", "%3C"],
+    [">", "https://app.example.com/a>b", "%3E"],
+    ['"', 'https://app.example.com/"x"', "%22"],
+    ["{", "https://app.example.com/{id}", "%7B"],
+    ["}", "https://app.example.com/id}", "%7D"],
+    ["|", "https://app.example.com/a|b", "%7C"],
+    ["^", "https://app.example.com/a^b", "%5E"],
+    ["`", "https://app.example.com/a`b", "%60"],
+    ["[", "https://app.example.com/a[0]", "%5B"],
+  ])("refuses a raw %s, which a URL may not hold, and says how to write it", (character, url, encoded) => {
+    const error = errorsOf({ redirectUris: url }).redirectUris ?? "";
+    expect(error).toContain(`contains ${character}`);
+    expect(error).toContain(encoded);
+  });
+
+  it("refuses a % that starts no %XX escape", () => {
+    for (const url of ["https://app.example.com/100%", "https://app.example.com/a%zzb", "https://app.example.com/%2"]) {
+      expect(errorsOf({ redirectUris: url }).redirectUris).toMatch(/%25/);
+    }
+    expect(accepted({ redirectUris: "https://app.example.com/a%20b%2Fc" }).redirectUris).toEqual([
+      "https://app.example.com/a%20b%2Fc",
+    ]);
+  });
+
+  it("refuses a non-ASCII character in the path or query, asking for it percent-encoded", () => {
+    const error = errorsOf({ redirectUris: "https://app.example.com/caf\u00e9" }).redirectUris ?? "";
+    expect(error).toMatch(/U\+00E9.*%C3%A9/);
+    expect(errorsOf({ redirectUris: "https://app.example.com/?q=\u0430" }).redirectUris).toMatch(/%D0%B0/);
+  });
+
+  it.each([
+    ["name", { name: "Dashboard \u202eevil" }, "U+202E (right-to-left override)"],
+    ["name", { name: "Dash\u200bboard" }, "U+200B (zero-width space)"],
+    ["name", { name: "Dash\u2067board" }, "U+2067 (right-to-left isolate)"],
+    ["name", { name: "Dash\u00adboard" }, "U+00AD (soft hyphen)"],
+    ["justification", { justification: "Needed for the \u202enew site." }, "U+202E (right-to-left override)"],
+    ["justification", { justification: "Needed for the new\u200d site." }, "U+200D (zero-width joiner)"],
+    ["justification", { justification: "Needed for the \u200fnew site." }, "U+200F (right-to-left mark)"],
+    ["justification", { justification: "Needed for the\u3164 new site." }, "U+3164"],
+  ] as const)("refuses invisible or direction-changing characters in the %s, naming them", (field, change, named) => {
+    const error = errorsOf(change)[field] ?? "";
+    expect(error).toContain(named);
+    expect(unreadable(error)).toEqual([]);
+  });
+
+  it("keeps emoji, even those joined with zero-width joiners or variation selectors", () => {
+    const value = accepted({
+      name: "Dashboard \u{1F468}\u200D\u{1F469}\u200D\u{1F467}",
+      justification: "We \u2764\uFE0F it \u{1F44D}\u{1F3FD}, and the team \u{1F3F3}\uFE0F\u200D\u{1F308} needs it.",
+    });
+    expect(value.name).toBe("Dashboard \u{1F468}\u200D\u{1F469}\u200D\u{1F467}");
+    expect(value.justification).toContain("\u2764\uFE0F");
+  });
+
+  it("keeps one of several URLs that differ only by host case, default port or an empty path: the first, as typed", () => {
+    const value = accepted({
+      redirectUris: [
+        "https://App.Example.com/cb",
+        "https://app.example.com/cb",
+        "https://app.example.com:443/cb",
+        "HTTPS://APP.EXAMPLE.COM:443/cb",
+        "https://app.example.com/CB",
+        "https://app.example.com",
+        "https://app.example.com/",
+        "https://app.example.com:443",
+        "https://app.example.com?x=1",
+        "https://app.example.com/?x=1",
+        "http://localhost:80/cb",
+        "http://localhost/cb",
+        "http://localhost:8080/cb",
+      ].join("\n"),
+      postLogoutRedirectUris: "https://app.example.com\nhttps://APP.example.com/",
+    });
+    expect(value.redirectUris).toEqual([
+      "https://App.Example.com/cb",
+      "https://app.example.com/CB",
+      "https://app.example.com",
+      "https://app.example.com?x=1",
+      "http://localhost:80/cb",
+      "http://localhost:8080/cb",
+    ]);
+    expect(value.postLogoutRedirectUris).toEqual(["https://app.example.com"]);
   });
 });

@@ -19,6 +19,7 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 interface Authority {
   scheme: string;
   host: string;
+  port: number | undefined;
   rest: string;
 }
 
@@ -28,10 +29,53 @@ function splitUrl(text: string): Authority | undefined {
   if (!m) return undefined;
   const [, scheme = "", authority = "", rest = ""] = m;
   if (authority.includes("@")) return undefined;
-  const hostPort = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(:\d{1,5})?$/.exec(authority);
+  const hostPort = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(authority);
   if (!hostPort) return undefined;
-  return { scheme: scheme.toLowerCase(), host: (hostPort[1] ?? "").toLowerCase(), rest };
+  return {
+    scheme: scheme.toLowerCase(),
+    host: (hostPort[1] ?? "").toLowerCase(),
+    port: hostPort[2] === undefined ? undefined : Number(hostPort[2]),
+    rest,
+  };
 }
+
+const DEFAULT_PORTS: Record<string, number> = { https: 443, http: 80 };
+
+/** Two URLs a browser takes for one: scheme and host in any case, the default port or none, "" or "/" as the path. */
+function sameUrlKey(url: string): string {
+  const parts = splitUrl(url);
+  if (!parts) return url;
+  const port = parts.port === undefined || parts.port === DEFAULT_PORTS[parts.scheme] ? "" : `:${parts.port}`;
+  const path = parts.rest.startsWith("/") ? parts.rest : `/${parts.rest}`;
+  return `${parts.scheme}://${parts.host}${port}${path}`;
+}
+
+/** Text direction controls: they make text read in another order than it is stored (and sent). */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+/** Characters that take no room at all, or look like nothing: an approver cannot see them. */
+const INVISIBLES = /[\u00AD\u115F\u1160\u180E\u200B\u200C\u2060-\u2064\u3164\uFEFF\uFFA0]/u;
+
+/** Why a text would not read as it is stored; undefined when an approver sees all of it. */
+function hiddenIn(text: string): string | undefined {
+  if (BIDI_CONTROLS.test(text)) return "a text direction control";
+  if (INVISIBLES.test(text)) return "an invisible character";
+  // A zero-width joiner or a variation selector belongs inside an emoji, next to one.
+  const points = [...text];
+  for (const [i, c] of points.entries()) {
+    const before = points[i - 1] ?? "";
+    const after = points[i + 1] ?? "";
+    if (c === "\u200D" && !((/\p{Emoji}/u.test(before) || before === "\uFE0F") && /\p{Emoji}/u.test(after)))
+      return "a stray joiner";
+    if (/[\uFE00-\uFE0F]/u.test(c) && !/\p{Emoji}/u.test(before)) return "a stray variation selector";
+  }
+  return undefined;
+}
+
+/**
+ * RFC 3986, section 2: what a URL may hold as it is. Everything else (spaces, <>"{}|\\^`, every
+ * non-ASCII character, so every look-alike and invisible one) must be percent-encoded.
+ */
+const RFC3986_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/;
 
 /** Why the Identity API rules (and ours) forbid a redirect URL; undefined when allowed. */
 function forbiddenRedirect(url: string): string | undefined {
@@ -41,9 +85,13 @@ function forbiddenRedirect(url: string): string | undefined {
   if (url.includes("*")) return "wildcard";
   if (url.includes("#")) return "fragment";
   if (url.includes("\\")) return "backslash";
+  // What the approver reads is what is used: plain ASCII, nothing a browser would rewrite.
+  if (!RFC3986_CHARACTERS.test(url)) return "a character a URL may not hold as it is";
+  if (/%(?![0-9A-Fa-f]{2})/.test(url)) return "a % that starts no %XX escape";
   const parts = splitUrl(url);
   if (!parts) return "not scheme://host[:port]… or has userinfo";
   if (parts.host === "") return "no host";
+  if (/[[\]]/.test(parts.rest)) return "[ or ] outside an IPv6 host";
   if (parts.rest !== "" && !/^[/?]/.test(parts.rest)) return "odd text after the authority";
   if (parts.scheme === "https") return undefined;
   if (parts.scheme === "http" && LOOPBACK.has(parts.host)) return undefined;
@@ -64,6 +112,11 @@ function distinct(items: readonly string[]): boolean {
   return new Set(items).size === items.length;
 }
 
+/** The characters of a message that a person could not see, or could take for others. */
+function unreadable(text: string): string[] {
+  return [...text].filter((c) => /[\p{Cc}\p{Cf}\p{Cs}\p{Default_Ignorable_Code_Point}]/u.test(c));
+}
+
 /** Every rule a recorded form must meet; returns the broken rules. */
 function brokenRules(form: RequestForm): string[] {
   const broken: string[] = [];
@@ -77,10 +130,19 @@ function brokenRules(form: RequestForm): string[] {
   check(form.justification.length >= 10 && form.justification.length <= 2000, "justification length 10-2000");
   check(!/[^\P{Cc}\n\t]/u.test(form.justification), "justification without control characters");
   check(!/\p{Cs}/u.test(form.justification), "justification is well-formed text");
+  check(hiddenIn(form.name) === undefined, `name without hidden characters: ${hiddenIn(form.name)}`);
+  check(
+    hiddenIn(form.justification) === undefined,
+    `justification without hidden characters: ${hiddenIn(form.justification)}`,
+  );
   check(form.redirectUris.length >= 1 && form.redirectUris.length <= 10, "1-10 redirect URLs");
   check(form.postLogoutRedirectUris.length <= 10, "0-10 logout URLs");
   check(form.allowedCorsOrigins.length <= 10, "0-10 CORS origins");
   check(distinct(form.redirectUris) && distinct(form.postLogoutRedirectUris), "URLs distinct");
+  check(
+    distinct(form.redirectUris.map(sameUrlKey)) && distinct(form.postLogoutRedirectUris.map(sameUrlKey)),
+    "URLs distinct for a browser (host case, default port, empty path)",
+  );
   check(distinct(form.allowedCorsOrigins), "origins distinct");
   for (const u of [...form.redirectUris, ...form.postLogoutRedirectUris]) {
     const why = forbiddenRedirect(u);
@@ -163,6 +225,16 @@ const HOSTS = [
   "localhost\u200b",
   "[::1",
   "::1",
+  // Look-alikes: a Cyrillic а, an ideographic full stop (a dot to the URL parser), invisibles, bidi.
+  "\u0430pp.example.com",
+  "app.example.com\u3002evil.example",
+  "app\u200b.example.com",
+  "app\u00ad.example.com",
+  "ex\u202eelpma.com",
+  "\uff41pp.example.com",
+  "xn--pp-6kc.example.com",
+  "App.Example.COM",
+  "[::1]\u200e",
 ];
 const PORTS = ["", "", ":0", ":80", ":443", ":8080", ":65535", ":65536", ":", ":08080", ":-1", ": 80"];
 const PATHS = [
@@ -186,6 +258,21 @@ const PATHS = [
   "/.//..",
   "//double",
   "/;x",
+  "/<script>",
+  "/{id}",
+  "/a|b",
+  "/a^b",
+  "/a`b",
+  '/"q"',
+  "/a[0]",
+  "/100%",
+  "/%zz",
+  "/%2",
+  "/%2F",
+  "/\u202egnp.exe",
+  "/\u2066x",
+  "?q=\u0430",
+  "/~user/(x)!$&'+,;=:@",
 ];
 
 const nearMissUrl = fc
@@ -290,12 +377,43 @@ const lifetimeText = mostly(
   ),
 );
 
+/** Characters that read as nothing, or turn text around, or join emoji. */
+const HIDDEN = [
+  "\u202e",
+  "\u202d",
+  "\u2066",
+  "\u2069",
+  "\u200e",
+  "\u200f",
+  "\u061c",
+  "\u200b",
+  "\u200c",
+  "\u200d",
+  "\u2060",
+  "\ufeff",
+  "\u00ad",
+  "\u3164",
+  "\ufe0f",
+  "\u{E0041}",
+];
+
+/** Plausible text with a hidden character somewhere, now and then inside an emoji where it belongs. */
+const hiddenText = fc
+  .tuple(
+    fc.string({ minLength: 5, maxLength: 40 }),
+    fc.nat(),
+    fc.constantFrom(...HIDDEN, "\u{1F468}\u200D\u{1F469}", "\u2764\uFE0F", "\u{1F44D}\u{1F3FD}"),
+  )
+  .map(
+    ([text, at, hidden]) => `${text.slice(0, at % (text.length + 1))}${hidden}${text.slice(at % (text.length + 1))}`,
+  );
+
 const rawForm: fc.Arbitrary<RawForm> = fc.record({
   tenant: nullable(fc.constantFrom("default", "other", "")),
   name: nullable(
     mostly(
       fc.string({ unit: "grapheme", minLength: 1, maxLength: 100 }),
-      fc.oneof(anyText, fc.constantFrom("  spaced  ", "a\u0000b", "\ud83d", "x\ud800y", "\u202eevil")),
+      fc.oneof(anyText, hiddenText, fc.constantFrom("  spaced  ", "a\u0000b", "\ud83d", "x\ud800y", "\u202eevil")),
     ),
   ),
   redirectUris: nullable(multiline(1)),
@@ -305,7 +423,11 @@ const rawForm: fc.Arbitrary<RawForm> = fc.record({
   justification: nullable(
     mostly(
       fc.string({ unit: "binary", minLength: 10, maxLength: 300 }),
-      fc.oneof(anyText, fc.constantFrom("Needed for the new site.", "Needed\r\nfor the\rnew site.", "x".repeat(2001))),
+      fc.oneof(
+        anyText,
+        hiddenText,
+        fc.constantFrom("Needed for the new site.", "Needed\r\nfor the\rnew site.", "x".repeat(2001)),
+      ),
     ),
   ),
 });
@@ -403,10 +525,54 @@ describe("form validation under fuzzing", () => {
     );
   });
 
+  it("refuses a good URL with a hidden, look-alike or raw character put in anywhere, and names it readably", () => {
+    const spoiler = fc.constantFrom(
+      ...HIDDEN,
+      "\u0430",
+      "\u0435",
+      "\u03bf",
+      "\u3002",
+      "\uff0e",
+      "\uff0f",
+      "\u00e9",
+      "<",
+      ">",
+      '"',
+      "{",
+      "}",
+      "|",
+      "^",
+      "`",
+    );
+    fc.assert(
+      fc.property(goodHttpsUrl, fc.nat(), spoiler, (url, at, odd) => {
+        const cut = 8 + (at % (url.length - 7));
+        const spoilt = `${url.slice(0, cut)}${odd}${url.slice(cut)}`;
+        const result = validateRequestForm(
+          { name: "App", redirectUris: spoilt, justification: "Needed for the fuzzer." },
+          TENANTS,
+        );
+        if (result.ok) {
+          // Only where it is surrounding white space (U+FEFF at the end) is it trimmed away instead.
+          expect(/^\s$/u.test(odd) && spoilt.endsWith(odd), spoilt).toBe(true);
+          expect(result.value.redirectUris).toEqual([url]);
+          return;
+        }
+        const message = result.errors.redirectUris ?? "";
+        expect(message).not.toBe("");
+        expect(unreadable(message)).toEqual([]);
+        // Named, never echoed: the character itself appears in the message only when it is plain ASCII.
+        if (/[^\x20-\x7e]/u.test(odd)) expect(message).not.toContain(odd);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it("accepts every well-formed form, keeping its values", async () => {
     const goodForm = fc.record({
       name: fc.string({ minLength: 1, maxLength: 100 }).filter((s) => s.trim() === s && s !== "" && !/\p{Cc}/u.test(s)),
-      redirectUris: fc.uniqueArray(goodHttpsUrl, { minLength: 1, maxLength: 10 }),
+      // Distinct for a browser too: URLs differing only by host case, default port or "" vs "/" are one.
+      redirectUris: fc.uniqueArray(goodHttpsUrl, { minLength: 1, maxLength: 10, selector: sameUrlKey }),
       separator: fc.constantFrom("\n", "\r\n", "\r", "\n\n", " \r\n "),
       lifetime: fc.integer({ min: 60, max: 3600 }),
       justification: fc.string({ minLength: 10, maxLength: 2000 }).filter((s) => s.trim() === s && s.length >= 10),

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { LogLevel } from "@slack/bolt";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LogLevelName } from "../../src/config.ts";
 import { batchedWriter, createLogger, Redactor } from "../../src/log.ts";
@@ -126,6 +127,74 @@ describe("secrets in log lines", () => {
     expect(text).not.toContain(encodeURIComponent(secret));
     expect(text).not.toContain("ss\\\\word");
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it("finds a secret in every encoding an echoing service may use, and leaves the text around it", () => {
+    /** A few encoders services really use, beyond JSON.stringify and encodeURIComponent. */
+    const json = (s: string) => JSON.stringify(s).slice(1, -1);
+    const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(width, "0");
+    const units = (c: string) =>
+      [...c].flatMap((p) => (p.length === 2 ? [p.charCodeAt(0), p.charCodeAt(1)] : [p.charCodeAt(0)]));
+    const encoders: Record<string, (s: string) => string> = {
+      raw: (s) => s,
+      json,
+      "json in json": (s) => json(json(s)),
+      "json in json in json": (s) => json(json(json(s))),
+      uri: encodeURIComponent,
+      "uri, lower-case hex": (s) => encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+      "uri twice": (s) => encodeURIComponent(encodeURIComponent(s)),
+      form: (s) => new URLSearchParams({ s }).toString().slice(2),
+      "form, lower-case hex": (s) =>
+        new URLSearchParams({ s })
+          .toString()
+          .slice(2)
+          .replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+      // System.Text.Json's default: HTML-sensitive characters and all non-ASCII as \uXXXX.
+      "json, .NET style": (s) =>
+        [...s]
+          .map((c) =>
+            /[<>&'+`"\\]/.test(c) || c.charCodeAt(0) > 0x7e || c.charCodeAt(0) < 0x20
+              ? units(c)
+                  .map((u) => `\\u${hex(u, 4)}`)
+                  .join("")
+              : c,
+          )
+          .join(""),
+      "json, every other character escaped, lower-case": (s) =>
+        [...s]
+          .map((c) =>
+            /[A-Za-z0-9._-]/.test(c)
+              ? c
+              : units(c)
+                  .map((u) => `\\u${hex(u, 4).toLowerCase()}`)
+                  .join(""),
+          )
+          .join(""),
+      "html entities": (s) => [...s].map((c) => (/[A-Za-z0-9._-]/.test(c) ? c : `&#${c.codePointAt(0)};`)).join(""),
+      "html hex entities": (s) =>
+        [...s].map((c) => (/[A-Za-z0-9._-]/.test(c) ? c : `&#x${hex(c.codePointAt(0) ?? 0, 1)};`)).join(""),
+    };
+    const secrets = fc.string({ unit: "binary", minLength: 6, maxLength: 40 });
+    fc.assert(
+      fc.property(secrets, fc.constantFrom(...Object.keys(encoders)), (secret, name) => {
+        const encode = encoders[name] as (s: string) => string;
+        const redactor = new Redactor([secret]);
+        expect(redactor.redact(`before:${encode(secret)}:after`), name).toBe("before:[redacted]:after");
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("redacts a form-encoded secret with characters encodeURIComponent leaves alone (~ ! ' ( ) * and space)", () => {
+    const secret = "~!'()* spaced~secret";
+    const { log, lines } = capture("debug", [secret]);
+    const body = new URLSearchParams({ grant_type: "client_credentials", client_secret: secret }).toString();
+    expect(body).toContain("%7E%21%27%28%29*+spaced%7Esecret");
+    log.event("warn", "echo", { reason: `The service said: ${body}` });
+    log.event("warn", "echo", { reason: body.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()) });
+    expect(lines[0]).toContain("client_secret=[redacted]");
+    expect(lines[0]).not.toContain("spaced");
+    expect(lines[1]).not.toContain("%7e%21");
   });
 
   it("redacts a longer secret whole even when a shorter one is inside it", () => {

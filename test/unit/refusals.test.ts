@@ -37,6 +37,14 @@ describe("refusal texts", () => {
     expect(refusalText("not_found", r)).not.toContain("U0REQUEST");
   });
 
+  it("says plainly when who the approvers are can't be checked, naming no request and no requester", () => {
+    const text = refusalText("approvers_unknown", sampleRequest());
+    expect(text).toBe(
+      "I can't check who the approvers are right now, so nothing was changed. Please try again in a few minutes.",
+    );
+    expect(refusalText("approvers_unknown", undefined)).toBe(text);
+  });
+
   it("says a request past its expiry has expired", () => {
     expect(refusalText("expired", sampleRequest({ status: "expired" }))).toBe(
       "Request #42 has expired without a decision. Nothing was changed.",

@@ -1,11 +1,13 @@
 import type { InputBlock, ModalView, NumberInput, PlainTextInput, SectionBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
+import { checkSlackCall } from "../../devkit/slackLimits.ts";
 import { FORM } from "../../src/requests/form.ts";
 import type { Request } from "../../src/requests/request.ts";
 import { approvalMessage } from "../../src/slack/surfaces/approvalMessage.ts";
 import { LIMITS } from "../../src/slack/surfaces/blocks.ts";
 import { denyModal } from "../../src/slack/surfaces/denyModal.ts";
+import { fullRequestModal } from "../../src/slack/surfaces/fullRequest.ts";
 import { parseModalMetadata, requestModal } from "../../src/slack/surfaces/requestModal.ts";
 
 const ONE_TENANT = [{ name: "default", label: "default" }];
@@ -81,8 +83,14 @@ describe("approval message", () => {
     expect(message.blocks.length).toBeLessThanOrEqual(LIMITS.blocksPerMessage);
     const sections = message.blocks.filter((b): b is SectionBlock => b.type === "section");
     for (const s of sections) expect(s.text?.text.length ?? 0).toBeLessThanOrEqual(LIMITS.sectionText);
+    expect(checkSlackCall("chat.postMessage", { channel: "C1", ...message }).problems).toEqual([]);
+    // The message shows what fits and says what it leaves out; the full view one click away has every URL.
     const all = JSON.stringify(message.blocks);
-    for (const url of r.redirectUris) expect(all).toContain(url);
+    expect(all).toContain("(6 more URLs not shown here: “View full request” shows all 10 in full.)");
+    const full = JSON.stringify(fullRequestModal(r, "prod (uswe.datahub.connect.aveva.com)").blocks);
+    for (const url of [...r.redirectUris, ...r.postLogoutRedirectUris, ...r.allowedCorsOrigins]) {
+      expect(full).toContain(url);
+    }
   });
 
   it("escapes what people typed so it cannot mention or link", () => {
@@ -100,19 +108,29 @@ describe("approval message", () => {
     });
     const all = mrkdwn.join("\n");
     expect(all).not.toContain("<!channel>");
-    expect(all).toContain("&lt;!channel&gt; &amp; &lt;@U0X&gt;");
     expect(all).not.toContain("<https://evil|here>");
+    // The top-level text is parsed too (and is what notifications show): escaped there.
+    expect(message.text).toBe("Request #42 (&lt;!channel&gt; &amp; &lt;@U0X&gt;) — waiting for approval");
+    // What was typed is shown as typed, in plain_text, which Slack never parses.
+    const plain = message.blocks.flatMap((b) =>
+      b.type === "section" && b.text?.type === "plain_text" ? [b.text.text] : [],
+    );
+    expect(plain).toContain("see <https://evil|here>");
+    expect(JSON.stringify(message.blocks[0])).toContain("Request #42: <!channel> & <@U0X>");
   });
 
-  it("offers Approve and Deny only while pending, and Retry when failed", () => {
+  it("offers View full request always, Approve and Deny only while pending, and Retry when failed", () => {
     const ids = (r: Request) =>
       approvalMessage(r, undefined)
         .blocks.flatMap((b) => (b.type === "actions" ? b.elements : []))
         .map((e) => ("action_id" in e ? e.action_id : undefined));
-    expect(ids(sampleRequest())).toEqual(["approve_request", "deny_request"]);
-    expect(ids(sampleRequest({ status: "failed", lastError: { error: "Boom" } }))).toEqual(["retry_request"]);
+    expect(ids(sampleRequest())).toEqual(["view_request", "approve_request", "deny_request"]);
+    expect(ids(sampleRequest({ status: "failed", lastError: { error: "Boom" } }))).toEqual([
+      "view_request",
+      "retry_request",
+    ]);
     for (const status of ["approved", "creating", "created", "denied", "cancelled", "expired"] as const) {
-      expect(ids(sampleRequest({ status }))).toEqual([]);
+      expect(ids(sampleRequest({ status }))).toEqual(["view_request"]);
     }
   });
 });

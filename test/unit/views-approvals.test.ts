@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
 import type { Request } from "../../src/requests/request.ts";
-import { approvalMessage, statusLine } from "../../src/slack/surfaces/approvalMessage.ts";
+import { approvalMessage, confirmText, decisionButtons, statusLine } from "../../src/slack/surfaces/approvalMessage.ts";
 import {
   alreadyApprovedText,
   approvalProgress,
-  approveConfirmText,
   approverNames,
   stillWaitingFor,
 } from "../../src/slack/surfaces/approvals.ts";
@@ -54,13 +53,23 @@ describe("approval progress", () => {
     expect(JSON.stringify(approved.blocks)).toContain("Approved by <@U0ALICE>, <@U0BOB> and <@U0CAROL>");
   });
 
-  it("tells the approver whether their click creates the client or counts towards it", () => {
-    expect(approveConfirmText(twoOfThree({ approvedBy: ["U0ALICE"] }), "the tenant")).toBe(
-      "Your approval will be 2 of 3: the client *Plant dashboard* is created in the tenant once 3 approvers have approved.",
+  it("tells the approver whether their click creates the client or counts towards it (plain text, nothing parsed)", () => {
+    expect(confirmText(twoOfThree({ approvedBy: ["U0ALICE"] }), "the tenant")).toBe(
+      "Approve the client “Plant dashboard” in the tenant, with 1 redirect URL, 0 logout URLs and 1 CORS origin? Approval 2 of 3: created at the 3rd. “View full request” shows them all.",
     );
-    expect(approveConfirmText(twoOfThree(), "the tenant")).toBe(
-      "The client *Plant dashboard* will be created in the tenant at once.",
+    expect(confirmText(twoOfThree(), "the tenant")).toBe(
+      "Create the client “Plant dashboard” in the tenant now, with 1 redirect URL, 0 logout URLs and 1 CORS origin? Yours is approval 3 of 3. “View full request” shows them all.",
     );
+    expect(confirmText(sampleRequest(), undefined)).toBe(
+      "Create the client “Plant dashboard” now, with 1 redirect URL, 0 logout URLs and 1 CORS origin? “View full request” shows them all.",
+    );
+    const confirmOf = (r: Request) => {
+      const approve = decisionButtons(r, undefined).elements.find((e) => e.action_id === "approve_request");
+      return approve && "confirm" in approve ? approve.confirm : undefined;
+    };
+    expect(confirmOf(twoOfThree({ approvedBy: ["U0ALICE"] }))?.confirm?.text).toBe("Approve");
+    expect(confirmOf(twoOfThree())?.confirm?.text).toBe("Approve and create");
+    expect(confirmOf(twoOfThree())?.text.type).toBe("plain_text");
   });
 
   it("tells a second click of the same approver that it was counted already", () => {

@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../devkit/fixtures.ts";
 import type { RequesterEvent } from "../../src/requests/ports.ts";
 import type { Request, RequestStatus } from "../../src/requests/request.ts";
-import { approvalMessage, decisionButtons, statusLine } from "../../src/slack/surfaces/approvalMessage.ts";
+import {
+  approvalMessage,
+  decisionButtons,
+  statusContext,
+  statusLine,
+} from "../../src/slack/surfaces/approvalMessage.ts";
 import { LIMITS } from "../../src/slack/surfaces/blocks.ts";
 import {
   approverThreadMessage,
@@ -48,19 +53,27 @@ describe("approval message lifecycle", () => {
     expect(statusLine(inState("approved"))).toMatch(/Approved by <@U0APPROVE1> on <!date\^\d+/);
     expect(statusLine(inState("created"))).toContain(`\`${CLIENT_ID}\``);
     expect(statusLine(inState("failed"))).toContain("attempt 3");
-    expect(statusLine(inState("denied"))).toMatch(/Denied by <@U0APPROVE1> on .*: Use the shared client\./);
+    expect(statusLine(inState("denied"))).toMatch(/Denied by <@U0APPROVE1> on <!date\^\d+.*>\. Reason:$/);
+    // The reason follows as the approver typed it, in plain_text, which Slack does not parse.
+    expect(statusContext(inState("denied")).elements[1]).toEqual({
+      type: "plain_text",
+      text: "Use the shared client.",
+      emoji: false,
+    });
+    expect(statusContext(inState("approved")).elements).toHaveLength(1);
     expect(statusLine(inState("cancelled"))).toMatch(/Cancelled by the requester on <!date\^/);
     expect(statusLine(inState("expired"))).toMatch(/Expired on <!date\^\d+.* without a decision/);
   });
 
-  it("keeps Approve / Deny only while pending, Retry only when failed, nothing once final", () => {
+  it("keeps Approve / Deny only while pending, Retry only when failed, only View full request once final", () => {
     expect(actionIds(approvalMessage(inState("pending"), undefined).blocks)).toEqual([
+      "view_request",
       "approve_request",
       "deny_request",
     ]);
-    expect(actionIds(approvalMessage(inState("failed"), undefined).blocks)).toEqual(["retry_request"]);
+    expect(actionIds(approvalMessage(inState("failed"), undefined).blocks)).toEqual(["view_request", "retry_request"]);
     for (const s of ["approved", "creating", "created", "denied", "cancelled", "expired"] as const) {
-      expect(hasButtons(approvalMessage(inState(s), undefined).blocks), s).toBe(false);
+      expect(actionIds(approvalMessage(inState(s), undefined).blocks), s).toEqual(["view_request"]);
     }
   });
 
@@ -73,7 +86,9 @@ describe("approval message lifecycle", () => {
     const message = approvalMessage(inState("pending", { tenant: "beta" }), "beta (eu.example.com)");
     expect(text(message.blocks)).toContain("client in *beta (eu.example.com)*");
     const confirm = JSON.stringify(decisionButtons(inState("pending"), "beta (eu.example.com)"));
-    expect(confirm).toContain("created in the tenant *beta (eu.example.com)* at once");
+    expect(confirm).toContain(
+      "Create the client “Plant dashboard” in beta (eu.example.com) now, with 1 redirect URL, 0 logout URLs and 1 CORS origin?",
+    );
     expect(text(approvalMessage(inState("pending"), undefined).blocks)).not.toContain("*Tenant*");
   });
 
@@ -123,9 +138,9 @@ describe("requester messages", () => {
 
   it("carries a Cancel button only while pending", () => {
     const pending = requesterMessage(inState("pending"), "recorded", CTX);
-    expect(actionIds(pending.blocks)).toEqual(["cancel_request"]);
-    // Already decided when the first DM goes out (a very short TTL): no button to mislead.
-    expect(hasButtons(requesterMessage(inState("expired"), "recorded", CTX).blocks)).toBe(false);
+    expect(actionIds(pending.blocks)).toEqual(["view_request", "cancel_request"]);
+    // Already decided when the first DM goes out (a very short TTL): no Cancel to mislead.
+    expect(actionIds(requesterMessage(inState("expired"), "recorded", CTX).blocks)).toEqual(["view_request"]);
   });
 
   it("turns the first DM into the cancellation outcome, or into a status record for other outcomes", () => {
@@ -133,11 +148,11 @@ describe("requester messages", () => {
     expect(cancelled).toEqual(requesterMessage(inState("cancelled"), "cancelled", CTX));
     for (const s of ["approved", "created", "failed", "denied", "expired"] as const) {
       const card = requesterCard(inState(s), CTX);
-      expect(hasButtons(card.blocks), s).toBe(false);
+      expect(actionIds(card.blocks), s).toEqual(["view_request"]);
       expect(text(card.blocks)).toContain(JSON.stringify(statusLine(inState(s))).slice(1, -1));
       expect(text(card.blocks)).toContain("https://dashboard.example.com/callback");
     }
-    expect(actionIds(requesterCard(inState("pending"), CTX).blocks)).toEqual(["cancel_request"]);
+    expect(actionIds(requesterCard(inState("pending"), CTX).blocks)).toEqual(["view_request", "cancel_request"]);
   });
 
   it("points a superseded 'not posted yet' DM to the newer one, without buttons", () => {

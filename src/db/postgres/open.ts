@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
@@ -6,12 +5,12 @@ import type { PostgresConfig } from "../../config.ts";
 import { errorMessage } from "../../errorMessage.ts";
 import { withTimeout } from "../../timeout.ts";
 import { type Database, storesOver } from "../database.ts";
+import { migrationsFolder } from "../migrations.ts";
 import { postgresKit } from "./kit.ts";
 import * as schema from "./schema.ts";
 
-const MIGRATIONS = fileURLToPath(new URL("../../../drizzle/postgres", import.meta.url));
 /** pg_advisory_lock key held while migrating: replicas starting together apply migrations one at a time. */
-const MIGRATION_LOCK = 726_163_686_561;
+export const MIGRATION_LOCK = 726_163_686_561;
 /** How long /healthz waits for the database before calling it unavailable. */
 const HEALTH_TIMEOUT_MS = 2_000;
 
@@ -71,11 +70,15 @@ export async function openPostgres(
 async function migrateOnce(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
+    // Neither the wait for another replica's migration nor a migration of a large table is an
+    // ordinary statement: the statement timeout would stop every replica starting meanwhile.
+    await client.query("set statement_timeout = 0");
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
     try {
-      await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS });
+      await migrate(drizzle({ client, schema }), { migrationsFolder: migrationsFolder("postgres") });
     } finally {
       await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]);
+      await client.query("reset statement_timeout");
     }
   } finally {
     client.release();

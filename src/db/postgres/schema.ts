@@ -84,6 +84,7 @@ export const approvalPostRetries = pgTable("approval_post_retries", {
     .references(() => requests.id),
   attempts: integer("attempts").notNull().default(0),
   nextAttemptAt: epochMs("next_attempt_at").notNull(),
+  claimedUntil: epochMs("claimed_until"),
   lastError: text("last_error"),
   requesterToldAt: epochMs("requester_told_at"),
 });

@@ -1,16 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import type { Database } from "../database.ts";
 import { storesOver } from "../database.ts";
-import { startBackgroundCheckpoints } from "./checkpoints.ts";
+import { migrationsFolder } from "../migrations.ts";
+import { checkpointsOnceBusy } from "./checkpoints.ts";
 import { sqliteKit } from "./kit.ts";
 import * as schema from "./schema.ts";
-
-const MIGRATIONS = fileURLToPath(new URL("../../../drizzle/sqlite", import.meta.url));
 
 export type SqliteDrizzle = BetterSQLite3Database<typeof schema> & { $client: BetterSqlite3.Database };
 
@@ -24,7 +22,7 @@ export interface SqliteOptions {
 
 /**
  * Opens (creating if needed) the SQLite file, applies pending migrations, and checkpoints its WAL
- * from a worker thread (db/sqlite/checkpoints.ts). Only this process writes it.
+ * from a worker thread once it grows (db/sqlite/checkpoints.ts). Only this process writes it.
  */
 export function openSqlite(path: string, options: SqliteOptions = {}): Database & { drizzle: SqliteDrizzle } {
   const memory = path === ":memory:";
@@ -37,11 +35,11 @@ export function openSqlite(path: string, options: SqliteOptions = {}): Database 
     sqlite.pragma("synchronous = NORMAL");
   }
   const db = drizzle({ client: withStatementCache(sqlite), schema });
-  if (!options.readonly) migrate(db, { migrationsFolder: MIGRATIONS });
+  if (!options.readonly) migrate(db, { migrationsFolder: migrationsFolder("sqlite") });
   const checkpoints =
     memory || options.readonly
       ? undefined
-      : startBackgroundCheckpoints(sqlite, path, { onFailure: options.onCheckpointFailure });
+      : checkpointsOnceBusy(sqlite, path, { onFailure: options.onCheckpointFailure });
   const ping = sqlite.prepare("select 1 as ok");
   return {
     dialect: "sqlite",

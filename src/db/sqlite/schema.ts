@@ -94,8 +94,10 @@ export const approvalPostRetries = sqliteTable("approval_post_retries", {
     .references(() => requests.id),
   /** Failed posts so far; the wait before the next one doubles with each. */
   attempts: integer("attempts").notNull().default(0),
-  /** Not before this time: the backoff after a failure, or a claim while a post is under way. */
+  /** Not before this time: the backoff after a failure. */
   nextAttemptAt: epochMs("next_attempt_at").notNull(),
+  /** A process is posting it until then (a claim; one that died lapses). Kept apart from the backoff, which other posts may end. */
+  claimedUntil: epochMs("claimed_until"),
   lastError: text("last_error"),
   /** When the requester was told the request is recorded but not yet in front of the approvers. */
   requesterToldAt: epochMs("requester_told_at"),

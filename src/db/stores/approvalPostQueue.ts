@@ -1,8 +1,13 @@
-import { and, asc, eq, exists, gt, isNull, lt, lte, not, or, sql } from "drizzle-orm";
+import { and, asc, eq, exists, gt, isNull, lt, lte, not, or, type SQL, sql } from "drizzle-orm";
 import { POLICY_ACTOR } from "../../requests/policies.ts";
 import type { ApprovalPostQueue } from "../../requests/ports.ts";
 import type { ApprovalPostRetry, Request } from "../../requests/request.ts";
 import { allOf, type Kit, slot } from "../kit.ts";
+
+/** No process is posting it now: never claimed, or its claim has lapsed. */
+function unclaimed(p: Kit["t"]["approvalPostRetries"], now: number): SQL | undefined {
+  return or(isNull(p.claimedUntil), lte(p.claimedUntil, now));
+}
 
 /** Approval posts waiting for the channel to work, kept beside the requests (approval_post_retries). */
 export class KitApprovalPostQueue implements ApprovalPostQueue {
@@ -19,7 +24,7 @@ export class KitApprovalPostQueue implements ApprovalPostQueue {
           or(eq(r.status, "pending"), eq(r.decidedBy, POLICY_ACTOR)),
           isNull(r.approvalMessageTs),
           or(
-            exists(this.kit.approvalPostRetries().where(and(retryOf, lte(p.nextAttemptAt, now)))),
+            exists(this.kit.approvalPostRetries().where(and(retryOf, lte(p.nextAttemptAt, now), unclaimed(p, now)))),
             and(not(exists(this.kit.approvalPostRetries().where(retryOf))), lt(r.createdAt, untriedBefore)),
           ),
         ),
@@ -31,9 +36,9 @@ export class KitApprovalPostQueue implements ApprovalPostQueue {
   async claim(id: number, now: number, until: number): Promise<boolean> {
     const p = this.kit.t.approvalPostRetries;
     const claimed = await this.kit.upsertApprovalPostRetry(
-      { requestId: id, attempts: 0, nextAttemptAt: until, lastError: null, requesterToldAt: null },
-      { nextAttemptAt: until },
-      lte(p.nextAttemptAt, now),
+      { requestId: id, attempts: 0, nextAttemptAt: now, claimedUntil: until, lastError: null, requesterToldAt: null },
+      { claimedUntil: until },
+      allOf(lte(p.nextAttemptAt, now), unclaimed(p, now)),
     );
     return claimed.length === 1;
   }
@@ -49,15 +54,23 @@ export class KitApprovalPostQueue implements ApprovalPostQueue {
     // Counted first (one statement), then scheduled from the count: only the caller holding the
     // claim defers, and until it does the claim keeps the row out of everyone's sweep.
     const [counted] = await this.kit.upsertApprovalPostRetry(
-      { requestId: id, attempts: 1, nextAttemptAt: now + backoffMs(1), lastError, requesterToldAt: null },
+      {
+        requestId: id,
+        attempts: 1,
+        nextAttemptAt: now + backoffMs(1),
+        claimedUntil: null,
+        lastError,
+        requesterToldAt: null,
+      },
       { attempts: sql`${p.attempts} + 1`, lastError },
     );
     if (!counted) throw new Error(`The approval post retry of request #${id} was not written`);
     const nextAttemptAt = now + backoffMs(counted.attempts);
-    if (nextAttemptAt !== counted.nextAttemptAt) {
-      await this.kit.updateApprovalPostRetries({ nextAttemptAt }, eq(p.requestId, id));
+    if (nextAttemptAt !== counted.nextAttemptAt || counted.claimedUntil !== null) {
+      // Scheduled and released in one statement.
+      await this.kit.updateApprovalPostRetries({ nextAttemptAt, claimedUntil: null }, eq(p.requestId, id));
     }
-    return { ...counted, nextAttemptAt };
+    return { ...counted, nextAttemptAt, claimedUntil: null };
   }
 
   async claimUnpostedNotice(id: number, now: number): Promise<boolean> {
@@ -72,7 +85,7 @@ export class KitApprovalPostQueue implements ApprovalPostQueue {
   async makeDue(now: number): Promise<number> {
     const { requests: r, approvalPostRetries: p } = this.kit.t;
     // Runs after every approval post. A correlated EXISTS looks up only the (few) retry rows'
-    // requests (bench/results.md).
+    // requests (bench/results.md). Claims are left as they are: a post under way stays with its process.
     const due = await this.kit.prepared("make_approval_posts_due", () =>
       this.kit.updateApprovalPostRetries(
         { nextAttemptAt: slot("now") },

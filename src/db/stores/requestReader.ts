@@ -5,7 +5,10 @@ import type { Kit } from "../kit.ts";
 
 /** What App Home and `status` read; every query stays on an index (bench/home.ts). */
 export class KitRequestReader implements RequestReader {
-  constructor(private readonly kit: Kit) {}
+  constructor(
+    private readonly kit: Kit,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private get t() {
     return this.kit.t.requests;
@@ -64,8 +67,11 @@ export class KitRequestReader implements RequestReader {
     const t = this.t;
     if (viewer.tenants.length === 0) return { requests: [], total: 0 };
     const notMine = ne(t.requesterId, viewer.approverId);
+    // Past its expiry a request can no longer be decided (the service expires it at the click),
+    // whether or not the sweep has got to it: it is not offered.
     const waiting = and(
       eq(t.status, "pending"),
+      gt(t.expiresAt, this.now()),
       inArray(t.tenant, [...viewer.tenants]),
       // Never their own request when it needs more than one approval: the requester never counts.
       viewer.ownIncluded ? or(notMine, eq(t.requiredApprovals, 1)) : notMine,

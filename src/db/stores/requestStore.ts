@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, not, sql } from "drizzle-orm";
 import type { MessageRef, NewRequest, RecordResult, RequestStore, TransitionInput } from "../../requests/ports.ts";
-import type { Request } from "../../requests/request.ts";
+import type { Request, RequestStatus } from "../../requests/request.ts";
 import { canTransition } from "../../requests/states.ts";
 import { allOf, encoded, type Kit, type RequestRow, slot, slotsFor } from "../kit.ts";
 
@@ -193,15 +193,15 @@ export class KitRequestStore implements RequestStore {
     return row ? { channelId: row.channelId, ts: row.ts } : undefined;
   }
 
-  async claimOutcomeNotification(id: number): Promise<boolean> {
+  async claimOutcomeNotification(id: number, status: RequestStatus): Promise<Request | undefined> {
     const t = this.t;
-    const claimed = await this.kit.prepared("claim_outcome_notification", () =>
+    const [claimed] = await this.kit.prepared("claim_outcome_notification", () =>
       this.kit.updateRequests(
         { outcomeNotifiedAt: slot("now") },
-        allOf(eq(t.id, slot("id")), isNull(t.outcomeNotifiedAt)),
+        allOf(eq(t.id, slot("id")), eq(t.status, slot("status")), isNull(t.outcomeNotifiedAt)),
       ),
-    )({ id, now: this.now() });
-    return claimed.length === 1;
+    )({ id, status, now: this.now() });
+    return claimed;
   }
 
   async claimReminder(request: Request, next: number | null): Promise<boolean> {
@@ -216,8 +216,13 @@ export class KitRequestStore implements RequestStore {
 
   async countAttempt(id: number): Promise<void> {
     const t = this.t;
+    // Only while it is being created: a late call of a process whose creation another finished
+    // must not move the finished request's time.
     await this.kit.prepared("count_attempt", () =>
-      this.kit.updateRequests({ attempts: sql`${t.attempts} + 1`, updatedAt: slot("now") }, eq(t.id, slot("id"))),
+      this.kit.updateRequests(
+        { attempts: sql`${t.attempts} + 1`, updatedAt: slot("now") },
+        allOf(eq(t.id, slot("id")), eq(t.status, "creating")),
+      ),
     )({ id, now: this.now() });
   }
 

@@ -2,9 +2,10 @@ import type { HomeView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import { errorMessage } from "../../errorMessage.ts";
 import type { AppLogger } from "../../log.ts";
-import type { RequestReader } from "../../requests/ports.ts";
+import { type RequestReader, StoreUnavailableError } from "../../requests/ports.ts";
 import type { Request, RequestStatus } from "../../requests/request.ts";
 import type { RequestService } from "../../requests/service.ts";
+import { section } from "../surfaces/blocks.ts";
 import { HOME_PAGE_SIZE, HOME_WAITING_SIZE, type HomeCursor, homeView } from "../surfaces/home.ts";
 
 /** What the Home tab reads and shows: the domain, and a few facts of the configuration. */
@@ -29,6 +30,16 @@ interface Watcher {
   approver: boolean;
   seenAt: number;
 }
+
+/** App Home while the database cannot be reached. */
+const DATABASE_UNAVAILABLE_HOME: HomeView = {
+  type: "home",
+  blocks: [
+    section(
+      ":warning: I can't reach my database just now, so I can't show your requests. Please open this tab again in a minute.",
+    ),
+  ],
+};
 
 /** A change into or out of these statuses changes someone's "Waiting for you". */
 const WAITING_CHANGES: ReadonlySet<RequestStatus> = new Set(["pending", "approved", "denied", "cancelled", "expired"]);
@@ -88,9 +99,19 @@ export class HomeTab {
   private async render(userId: string, cursor: HomeCursor, notice: string | undefined, seen: boolean): Promise<void> {
     if (this.stopped) return;
     try {
-      const { view, approver } = await this.build(userId, cursor, notice);
-      const seenAt = seen ? this.now() : (this.watchers.get(userId)?.seenAt ?? this.now());
-      this.watch(userId, { cursor, approver, seenAt });
+      const view = await this.build(userId, cursor, notice).then(
+        ({ view, approver }) => {
+          const seenAt = seen ? this.now() : (this.watchers.get(userId)?.seenAt ?? this.now());
+          this.watch(userId, { cursor, approver, seenAt });
+          return view;
+        },
+        (error: unknown) => {
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          // Better than an empty or stale tab: say why there is nothing to show.
+          this.deps.log.event("warn", "home_database_unavailable", { user: userId, error: error.message });
+          return DATABASE_UNAVAILABLE_HOME;
+        },
+      );
       await this.client.views.publish({ user_id: userId, view });
     } catch (error) {
       this.deps.log.event("warn", "home_publish_failed", {

@@ -40,17 +40,6 @@ export function stillWaitingFor(r: Approvals): string {
   return `${plural(r.requiredApprovals - r.approvedBy.length, "more approval")} (${progress})`;
 }
 
-/** The Approve button's confirmation: whether this click creates the client or counts towards it. */
-export function approveConfirmText(
-  r: Pick<Request, "name" | "approvedBy" | "requiredApprovals">,
-  where: string,
-): string {
-  const name = `*${escapeMrkdwn(r.name).slice(0, 200)}*`;
-  const next = r.approvedBy.length + 1;
-  if (next >= r.requiredApprovals) return `The client ${name} will be created in ${where} at once.`;
-  return `Your approval will be ${next} of ${r.requiredApprovals}: the client ${name} is created in ${where} once ${r.requiredApprovals} approvers have approved.`;
-}
-
 /** For an approver who clicks Approve again. */
 export function alreadyApprovedText(r: Pick<Request, "id" | "approvedBy" | "requiredApprovals">): string {
   const missing = Math.max(1, r.requiredApprovals - r.approvedBy.length);

@@ -1,8 +1,8 @@
 import type { ModalView } from "@slack/types";
 import type { Request } from "../../requests/request.ts";
 import { BLOCKS, CALLBACKS, INPUT_ACTION } from "../ids.ts";
-import { section } from "./blocks.ts";
-import { escapeMrkdwn, mention } from "./format.ts";
+import { LIMITS, section, typedSection } from "./blocks.ts";
+import { clip, mention } from "./format.ts";
 
 export const DENY_REASON_MAX = 500;
 
@@ -10,12 +10,13 @@ export function denyModal(r: Request): ModalView {
   return {
     type: "modal",
     callback_id: CALLBACKS.denyReason,
-    title: { type: "plain_text", text: `Deny request #${r.id}`.slice(0, 24) },
+    title: { type: "plain_text", text: clip(`Deny request #${r.id}`, LIMITS.modalTitle) },
     submit: { type: "plain_text", text: "Deny" },
     close: { type: "plain_text", text: "Back" },
     private_metadata: JSON.stringify({ requestId: r.id }),
     blocks: [
-      section(`Deny *${escapeMrkdwn(r.name)}* for ${mention(r.requesterId)}? They will see your reason.`),
+      section(`Deny request #${r.id} of ${mention(r.requesterId)} for the client below? They will see your reason.`),
+      typedSection(r.name),
       {
         type: "input",
         block_id: BLOCKS.denyReason,

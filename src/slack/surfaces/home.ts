@@ -1,11 +1,11 @@
 import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
-import { z } from "zod";
+import * as z from "zod";
 import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, CALLBACKS, COMMAND } from "../ids.ts";
 import { decisionButtons } from "./approvalMessage.ts";
 import { approvalProgress } from "./approvals.ts";
-import { actions, button, context, divider, header, LIMITS, section } from "./blocks.ts";
-import { channelLink, clip, escapeMrkdwn, mention, plural, slackDate } from "./format.ts";
+import { actions, button, context, divider, header, section, typedSection } from "./blocks.ts";
+import { channelLink, describeLifetime, escapeMrkdwn, fitText, mention, plural, slackDate } from "./format.ts";
 import { requestLine } from "./status.ts";
 
 /** A Home view whose blocks are all known Block Kit blocks. */
@@ -55,20 +55,57 @@ export function parseHomeCursor(text: string | undefined): HomeCursor {
   }
 }
 
+/** How much of each list and of the justification a "Waiting for you" entry shows (it has "View full request"). */
+export const HOME_PREVIEW = { list: 300, justification: 300 } as const;
+
+/** One list of a "Waiting for you" entry, in one line: as many whole items as fit, and how many more. */
+function previewLine(label: string, items: string[]): { line: string; shortened: boolean } {
+  if (items.length === 0) return { line: `${label}: none`, shortened: false };
+  const shown: string[] = [];
+  let used = 0;
+  for (const item of items) {
+    if (used + item.length + 2 > HOME_PREVIEW.list) break;
+    shown.push(item);
+    used += item.length + 2;
+  }
+  const first = items[0] ?? "";
+  if (shown.length === 0) shown.push(fitText(first, HOME_PREVIEW.list).text);
+  const cut = shown.length === 1 && shown[0] !== first;
+  const more = items.length - shown.length;
+  return {
+    line: `${label} (${items.length}): ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`,
+    shortened: cut || more > 0,
+  };
+}
+
+/**
+ * A request waiting for this approver: who, where and when in mrkdwn; what was typed in plain_text
+ * (name, URLs, justification — shortened past HOME_PREVIEW, saying so); then View full request,
+ * Approve and Deny.
+ */
 function waitingItem(r: Request, tenantLabel: string | undefined): KnownBlock[] {
-  const urls = r.redirectUris.map((u) => `\`${escapeMrkdwn(u).replace(/`/g, "'")}\``).join(", ");
   const tenant = tenantLabel ? ` · tenant *${escapeMrkdwn(tenantLabel)}*` : "";
-  const justification = clip(escapeMrkdwn(r.justification), 500)
-    .split("\n")
-    .map((line) => `>${line}`)
-    .join("\n");
-  const progress = approvalProgress(r);
-  const text = [
-    `*#${r.id} ${escapeMrkdwn(r.name)}* · from ${mention(r.requesterId)}${tenant} · expires ${slackDate(r.expiresAt)}${progress ? ` · ${progress}` : ""}`,
-    `Redirect URLs: ${urls}`,
-    justification,
+  const lists = [
+    previewLine("Redirect URLs", r.redirectUris),
+    previewLine("Logout redirect URLs", r.postLogoutRedirectUris),
+    previewLine("CORS origins", r.allowedCorsOrigins),
+  ];
+  const justification = fitText(r.justification, HOME_PREVIEW.justification);
+  const shortened = justification.cut || lists.some((l) => l.shortened);
+  const typedText = [
+    r.name,
+    ...lists.map((l) => l.line),
+    `Justification: ${justification.text}`,
+    ...(shortened ? ["(Shortened here: “View full request” shows all of it.)"] : []),
   ].join("\n");
-  return [section(clip(text, LIMITS.sectionText)), decisionButtons(r, tenantLabel)];
+  const progress = approvalProgress(r);
+  return [
+    section(
+      `*#${r.id}* from ${mention(r.requesterId)}${tenant} · token lifetime ${describeLifetime(r.accessTokenLifetime)} · expires ${slackDate(r.expiresAt)}${progress ? ` · ${progress}` : ""}`,
+    ),
+    typedSection(typedText),
+    decisionButtons(r, tenantLabel),
+  ];
 }
 
 function mineItem(r: Request, tenantLabel: string | undefined): SectionBlock {

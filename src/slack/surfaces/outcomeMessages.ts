@@ -2,11 +2,11 @@ import type { KnownBlock } from "@slack/types";
 import type { ApproverEvent, RequesterEvent } from "../../requests/ports.ts";
 import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, COMMAND } from "../ids.ts";
-import { errorText, plainStatus, type SlackMessage, statusLine } from "./approvalMessage.ts";
+import { errorText, plainStatus, type SlackMessage, statusContext } from "./approvalMessage.ts";
 import { approverNames, stillWaitingFor } from "./approvals.ts";
-import { actions, button, context, header, section } from "./blocks.ts";
-import { channelLink, describeHours, escapeMrkdwn, mention, slackDate } from "./format.ts";
-import { requestSummary, requestTitle } from "./requestSummary.ts";
+import { actions, button, context, header, section, typedSection } from "./blocks.ts";
+import { channelLink, describeHours, escapeMrkdwn, escapeWithin, mention, slackDate } from "./format.ts";
+import { RequestRef, requestRef, requestSummary, requestTitle, viewButton } from "./requestSummary.ts";
 
 export interface MessageContext {
   approvalChannelId: string;
@@ -16,18 +16,27 @@ export interface MessageContext {
 
 const name = (r: Request) => `*${escapeMrkdwn(r.name)}*`;
 const NEW_REQUEST = `\`${COMMAND}\``;
+/** How much of each redirect URL the one-line reminder of what was asked shows. */
+const ASKED_URL_MAX = 200;
+const ASKED_URLS = 3;
 
-/** "What was asked", in one line, so an outcome message stands on its own. */
+/**
+ * "What was asked", in one line, so an outcome message stands on its own: the name, the tenant and
+ * the first redirect URLs (each cut visibly past ASKED_URL_MAX characters), with how many more.
+ */
 export function askedLine(r: Request, tenantLabel: string | undefined): string {
-  const shown = r.redirectUris.slice(0, 3).map((u) => `\`${escapeMrkdwn(u).replace(/`/g, "'")}\``);
+  const shown = r.redirectUris
+    .slice(0, ASKED_URLS)
+    .map((u) => `\`${escapeWithin(u, ASKED_URL_MAX).replace(/`/g, "'")}\``);
   const more = r.redirectUris.length > shown.length ? ` and ${r.redirectUris.length - shown.length} more` : "";
   const tenant = tenantLabel ? ` in *${escapeMrkdwn(tenantLabel)}*` : "";
-  return `You asked on ${slackDate(r.createdAt)} for the client ${name(r)}${tenant}, redirect URL${r.redirectUris.length === 1 ? "" : "s"} ${shown.join(", ")}${more}.`;
+  return `You asked on ${slackDate(r.createdAt)} for the client ${name(r)}${tenant}, redirect URL${r.redirectUris.length === 1 ? "" : "s"} ${shown.join(", ")}${more}. \`${COMMAND} status ${r.id}\` shows it in full.`;
 }
 
-function cancelButton(r: Request): KnownBlock[] {
-  if (r.status !== "pending") return [];
-  return [actions(BLOCKS.cancel(r.id), [button("Cancel request", ACTIONS.cancel, String(r.id))])];
+/** The requester's buttons on their first DM: View full request, and Cancel while pending. */
+function requesterButtons(r: Request): KnownBlock[] {
+  if (r.status !== "pending") return [actions(BLOCKS.view(r.id), [viewButton(r)])];
+  return [actions(BLOCKS.cancel(r.id), [viewButton(r), button("Cancel request", ACTIONS.cancel, String(r.id))])];
 }
 
 /**
@@ -40,14 +49,14 @@ export function requesterCard(r: Request, ctx: MessageContext): SlackMessage {
   if (r.status === "pending") return requesterMessage(r, "recorded", ctx);
   if (r.status === "cancelled") return requesterMessage(r, "cancelled", ctx);
   return {
-    text: `Request #${r.id} (${r.name}): ${plainStatus(r)}.`,
-    blocks: [header(requestTitle(r)), context(statusLine(r)), ...requestSummary(r, ctx.tenantLabel)],
+    text: `${RequestRef(r)}: ${plainStatus(r)}.`,
+    blocks: [header(requestTitle(r)), statusContext(r), ...requestSummary(r, ctx.tenantLabel), ...requesterButtons(r)],
   };
 }
 
 /** What the "not posted yet" DM becomes once the request reached the approvers (a newer DM follows). */
 export function supersededCard(r: Request): SlackMessage {
-  const text = `Request #${r.id} (${r.name}) has reached the approvers: see my newer message below.`;
+  const text = `${RequestRef(r)} has reached the approvers: see my newer message below.`;
   return {
     text,
     blocks: [
@@ -68,36 +77,37 @@ export function requesterMessage(r: Request, event: RequesterEvent, ctx: Message
     case "recorded":
       if (r.status !== "pending") return requesterCard(r, ctx);
       return {
-        text: `Request #${r.id} (${r.name}) is waiting for approval.`,
+        text: `${RequestRef(r)} is waiting for approval.`,
         blocks: [
           header(requestTitle(r)),
           section(
             `Your request #${r.id} for the client ${name(r)} is waiting for approval in ${where}. I'll message you here as soon as it is decided. It expires ${slackDate(r.expiresAt)} if nobody decides.`,
           ),
           ...summary,
-          ...cancelButton(r),
+          ...requesterButtons(r),
         ],
       };
     case "recorded_unposted":
       return {
-        text: `Request #${r.id} (${r.name}) is recorded, but the approvers have not been reached yet.`,
+        text: `${RequestRef(r)} is recorded, but the approvers have not been reached yet.`,
         blocks: [
           header(requestTitle(r)),
           section(
             `Your request #${r.id} for the client ${name(r)} is recorded, but I could not post it in ${where} for the approvers yet. Nothing is lost: I will keep trying and tell you when it is there. If this lasts, ask an admin to invite me to that channel.`,
           ),
           ...summary,
-          ...cancelButton(r),
+          ...requesterButtons(r),
         ],
       };
     case "denied":
       return {
-        text: `Request #${r.id} (${r.name}) was denied.`,
+        text: `${RequestRef(r)} was denied.`,
         blocks: [
           header(requestTitle(r)),
           section(
-            `:no_entry: Your request #${r.id} for the client ${name(r)} was denied by ${mention(r.decidedBy ?? "")} on ${when}. No client was created.\n*Reason:* ${escapeMrkdwn(r.decisionReason ?? "none given")}`,
+            `:no_entry: Your request #${r.id} for the client ${name(r)} was denied by ${mention(r.decidedBy ?? "")} on ${when}. No client was created. *Reason:*`,
           ),
+          typedSection(r.decisionReason ?? "none given"),
           asked,
           context(
             `What next: if you can address the reason, submit a new request with ${NEW_REQUEST}; ask ${mention(r.decidedBy ?? "")} if it is unclear.`,
@@ -106,7 +116,7 @@ export function requesterMessage(r: Request, event: RequesterEvent, ctx: Message
       };
     case "cancelled":
       return {
-        text: `Request #${r.id} (${r.name}) is cancelled.`,
+        text: `${RequestRef(r)} is cancelled.`,
         blocks: [
           header(requestTitle(r)),
           section(
@@ -118,7 +128,7 @@ export function requesterMessage(r: Request, event: RequesterEvent, ctx: Message
       };
     case "expired":
       return {
-        text: `Request #${r.id} (${r.name}) expired without a decision.`,
+        text: `${RequestRef(r)} expired without a decision.`,
         blocks: [
           header(requestTitle(r)),
           section(
@@ -132,7 +142,7 @@ export function requesterMessage(r: Request, event: RequesterEvent, ctx: Message
       };
     case "created":
       return {
-        text: `Your client ${r.name} is ready. Client Id: ${r.createdClientId ?? ""}`,
+        text: `Your client ${escapeMrkdwn(r.name)} is ready. Client Id: ${r.createdClientId ?? ""}`,
         blocks: [
           header(`Client ready: ${r.name}`),
           section(
@@ -147,7 +157,7 @@ export function requesterMessage(r: Request, event: RequesterEvent, ctx: Message
       };
     case "failed":
       return {
-        text: `Creating the client for request #${r.id} (${r.name}) failed.`,
+        text: `Creating the client for ${requestRef(r)} failed.`,
         blocks: [
           header(requestTitle(r)),
           section(
@@ -172,7 +182,7 @@ export function approverThreadMessage(r: Request, event: ApproverEvent, ctx: Mes
       case "retrying":
         return `:arrows_counterclockwise: Retrying request #${r.id}…`;
       case "denied":
-        return `:no_entry: Denied by ${mention(r.decidedBy ?? "")}: ${escapeMrkdwn(r.decisionReason ?? "")}`;
+        return `:no_entry: Denied by ${mention(r.decidedBy ?? "")}. Reason:`;
       case "cancelled":
         return `:heavy_multiplication_x: ${mention(r.requesterId)} cancelled request #${r.id}.`;
       case "expired":
@@ -181,6 +191,14 @@ export function approverThreadMessage(r: Request, event: ApproverEvent, ctx: Mes
         return `:bell: Reminder ${r.remindersSent + 1}: request #${r.id} from ${mention(r.requesterId)} is still waiting for ${stillWaitingFor(r)} (*Approve* or *Deny* above). It expires ${slackDate(r.expiresAt)}.`;
     }
   })();
-  const blocks: KnownBlock[] = [section(text)];
-  return { text: text.replace(/[*`]/g, "").split("\n")[0] ?? text, blocks };
+  const firstLine = text.replace(/[*`]/g, "").split("\n")[0] ?? text;
+  if (event === "denied") {
+    // The reason as the approver typed it: plain_text in the thread, escaped in the notification.
+    const reason = r.decisionReason || "none given";
+    return {
+      text: `${firstLine} ${escapeMrkdwn(reason)}`,
+      blocks: [section(text), typedSection(reason)],
+    };
+  }
+  return { text: firstLine, blocks: [section(text)] };
 }

@@ -1,7 +1,7 @@
 import type { Request } from "../../requests/request.ts";
 import type { DecisionRefusal } from "../../requests/service.ts";
 import { alreadyApprovedText, approverNames } from "./approvals.ts";
-import { mention } from "./format.ts";
+import { escapeWithin, mention } from "./format.ts";
 
 /** What someone is told when their click changes nothing. */
 export function refusalText(refusal: DecisionRefusal, request: Request | undefined): string {
@@ -19,6 +19,8 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
       return `${request ? `Request #${request.id}` : "This request"} has expired without a decision. Nothing was changed.`;
     case "already_decided":
       return request ? `${alreadyDecided(request)} Nothing was changed.` : "That request has already been decided.";
+    case "approvers_unknown":
+      return APPROVERS_UNKNOWN_TEXT;
   }
 }
 
@@ -46,6 +48,27 @@ function alreadyDecided(r: Request): string {
   }
 }
 
+/**
+ * What someone is told who may not see a request (only its requester and the approvers may), or
+ * asked for one that does not exist: the same answer, so it does not tell which. `which` is
+ * escaped here (it may be what someone typed).
+ */
+export function notVisibleText(which: string): string {
+  return `I can't show request ${escapeWithin(which, 40)}: it doesn't exist, or it isn't yours to see.`;
+}
+
+/**
+ * What someone who is not the requester is told while the approvers cannot be checked: whether
+ * they may see the request is unknown, and the answer still does not tell whether it exists.
+ */
+export function approversUnknownReadText(which: string): string {
+  return `I can't show request ${escapeWithin(which, 40)} just now: I can't check who the approvers are right now, and it isn't one of yours (or it doesn't exist). Please try again in a few minutes.`;
+}
+
 /** What someone is told when the bot's database cannot be reached: nothing changed, try again. */
 export const DATABASE_UNAVAILABLE_TEXT =
   "I can't reach my database just now, so nothing was changed. Please try again in a minute.";
+
+/** What someone is told when who the approvers are cannot be checked (the user group can't be read). */
+export const APPROVERS_UNKNOWN_TEXT =
+  "I can't check who the approvers are right now, so nothing was changed. Please try again in a few minutes.";

@@ -2,6 +2,7 @@ import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from "@slack/
 import { type FieldId, FORM } from "../../requests/form.ts";
 import { CALLBACKS, INPUT_ACTION } from "../ids.ts";
 import { context, section } from "./blocks.ts";
+import { clip } from "./format.ts";
 
 export interface ModalMetadata {
   /** Channel where the command was typed: where an ephemeral note can reach the requester. */
@@ -39,7 +40,7 @@ function textInput(
 
 function tenantSelect(tenants: TenantChoice[]): InputBlock {
   const option = (t: TenantChoice): PlainTextOption => ({
-    text: { type: "plain_text", text: t.label.slice(0, 75) },
+    text: { type: "plain_text", text: clip(t.label, 75) },
     value: t.name,
   });
   return {

@@ -1,32 +1,103 @@
-import type { KnownBlock } from "@slack/types";
+import type { Button, KnownBlock } from "@slack/types";
 import type { Request } from "../../requests/request.ts";
-import { fields, listSections, section } from "./blocks.ts";
-import { describeLifetime, escapeMrkdwn, mention } from "./format.ts";
+import { ACTIONS } from "../ids.ts";
+import { button, fields, section, typedPieces, typedSection } from "./blocks.ts";
+import { count, describeLifetime, escapeMrkdwn, fitText, mention } from "./format.ts";
 
+/** A request's title, for headers (plain_text: the name is shown exactly as typed). */
 export const requestTitle = (r: Pick<Request, "id" | "name">) => `Request #${r.id}: ${r.name}`;
 
-const code = (text: string) => `\`${escapeMrkdwn(text).replace(/`/g, "'")}\``;
+/** The request named in a message's top-level `text`, which Slack parses: the name escaped. */
+export const requestRef = (r: Pick<Request, "id" | "name">) => `request #${r.id} (${escapeMrkdwn(r.name)})`;
 
-/** Every field of a request, as approvers and the requester read it. */
-export function requestSummary(request: Request, tenantLabel: string | undefined): KnownBlock[] {
-  const facts: [string, string][] = [
-    ["Requested by", mention(request.requesterId)],
-    ["Name", escapeMrkdwn(request.name)],
-    ["Token lifetime", describeLifetime(request.accessTokenLifetime)],
-  ];
-  if (tenantLabel) facts.push(["Tenant", escapeMrkdwn(tenantLabel)]);
-  return [
-    fields(facts),
-    ...listSections("Allowed redirect URLs", request.redirectUris, code, "_none_"),
-    ...listSections("Allowed logout redirect URLs", request.postLogoutRedirectUris, code, "_none_"),
-    ...listSections("Allowed CORS origins", request.allowedCorsOrigins, code, "_none_"),
-    section(`*Justification*\n${quote(escapeMrkdwn(request.justification))}`),
-  ];
+/** requestRef at the start of a sentence. */
+export const RequestRef = (r: Pick<Request, "id" | "name">) => `Request #${r.id} (${escapeMrkdwn(r.name)})`;
+
+export const VIEW_FULL_REQUEST = "View full request";
+
+/** The button that opens the request in full (surfaces/fullRequest.ts), to approvers and the requester. */
+export function viewButton(r: Pick<Request, "id">): Button {
+  return button(VIEW_FULL_REQUEST, ACTIONS.viewRequest, String(r.id));
 }
 
-function quote(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `>${line}`)
-    .join("\n");
+/**
+ * How much of each list and of the justification a message shows (characters of plain text).
+ * With these, every message stays within MESSAGE_TEXT_BUDGET at the form's maximums (see the
+ * budget in README's "What everyone sees"); what is left out is said to be, and is one click away.
+ */
+export const PREVIEW = { list: 1_500, justification: 1_000 } as const;
+
+const SEE_ALL = `“${VIEW_FULL_REQUEST}” shows`;
+
+/** The facts of a request that nobody typed as free text: who, how long tokens live, where. */
+export function requestFacts(r: Request, tenantLabel: string | undefined): KnownBlock {
+  const facts: [string, string][] = [
+    ["Requested by", mention(r.requesterId)],
+    ["Token lifetime", describeLifetime(r.accessTokenLifetime)],
+  ];
+  if (tenantLabel) facts.push(["Tenant", escapeMrkdwn(tenantLabel)]);
+  return fields(facts);
+}
+
+/**
+ * A labelled list shown as far as `budget` allows: whole items while they fit; an item that does
+ * not fit on its own shortened (only when nothing is shown yet); then a line saying what is not
+ * shown and where it is.
+ */
+export function listPreview(label: string, noun: string, items: string[], budget: number): KnownBlock[] {
+  if (items.length === 0) return [section(`*${label}*: none`)];
+  const lines: string[] = [];
+  let used = 0;
+  let shortened = false;
+  for (const item of items) {
+    const line = `• ${item}`;
+    if (used + line.length + 1 <= budget) {
+      lines.push(line);
+      used += line.length + 1;
+      continue;
+    }
+    if (lines.length === 0) {
+      lines.push(fitText(line, budget).text);
+      shortened = true;
+    }
+    break;
+  }
+  const hidden = items.length - lines.length;
+  const nouns = (n: number) => (n === 1 ? noun : `${noun}s`);
+  const notes = [
+    ...(shortened ? [`The ${noun} above is shortened`] : []),
+    ...(hidden > 0 ? [`${count(hidden)} more ${nouns(hidden)} not shown here`] : []),
+  ];
+  if (notes.length > 0) {
+    lines.push(`(${notes.join("; ")}: ${SEE_ALL} all ${count(items.length)} in full.)`);
+  }
+  return [section(`*${label}* (${count(items.length)})`), typedSection(lines.join("\n"))];
+}
+
+/** A labelled list in full, in as many sections as it needs, no item cut. */
+export function listInFull(label: string, items: string[]): KnownBlock[] {
+  if (items.length === 0) return [section(`*${label}*: none`)];
+  return [section(`*${label}* (${count(items.length)})`), ...typedPieces(items.map((i) => `• ${i}`)).map(typedSection)];
+}
+
+/** The justification shown as far as `budget` allows, saying so when it is shortened. */
+export function justificationPreview(justification: string, budget: number): KnownBlock[] {
+  const shown = fitText(justification, budget);
+  const note = shown.cut ? `\n(Shortened here: ${SEE_ALL} all of it.)` : "";
+  return [section("*Justification*"), typedSection(shown.text + note)];
+}
+
+/**
+ * What was asked, for a message: the facts in full, and the URLs and the justification as far as
+ * PREVIEW allows. Typed text is plain_text, shown exactly as typed. Messages that show it carry the
+ * "View full request" button its notes point to.
+ */
+export function requestSummary(r: Request, tenantLabel: string | undefined): KnownBlock[] {
+  return [
+    requestFacts(r, tenantLabel),
+    ...listPreview("Allowed redirect URLs", "URL", r.redirectUris, PREVIEW.list),
+    ...listPreview("Allowed logout redirect URLs", "URL", r.postLogoutRedirectUris, PREVIEW.list),
+    ...listPreview("Allowed CORS origins", "origin", r.allowedCorsOrigins, PREVIEW.list),
+    ...justificationPreview(r.justification, PREVIEW.justification),
+  ];
 }

@@ -1,10 +1,11 @@
+import type { SectionBlock } from "@slack/types";
 import type { AuditEntry, Request } from "../../requests/request.ts";
-import { COMMAND } from "../ids.ts";
-import { type SlackMessage, statusLine } from "./approvalMessage.ts";
+import { BLOCKS, COMMAND } from "../ids.ts";
+import { type SlackMessage, statusContext } from "./approvalMessage.ts";
 import { actorName } from "./approvals.ts";
-import { context, header, listSections, section } from "./blocks.ts";
-import { clip, escapeMrkdwn, slackDate } from "./format.ts";
-import { requestSummary, requestTitle } from "./requestSummary.ts";
+import { actions, context, header, section } from "./blocks.ts";
+import { escapeMrkdwn, escapeWithin, slackDate } from "./format.ts";
+import { RequestRef, requestSummary, requestTitle, viewButton } from "./requestSummary.ts";
 
 const STATUS_EMOJI: Record<Request["status"], string> = {
   pending: ":hourglass_flowing_sand:",
@@ -17,8 +18,12 @@ const STATUS_EMOJI: Record<Request["status"], string> = {
   expired: ":clock3:",
 };
 
-/** History entries shown with one request (the newest ones when there are more). */
+/** History entries shown with one request (the newest ones when there are more)... */
 export const HISTORY_MAX = 20;
+/** ...as many of them as fit in this many characters, so the reply stays within MESSAGE_TEXT_BUDGET. */
+export const HISTORY_BUDGET = 2_500;
+/** Each entry's detail (a deny reason, an error) at most this long. */
+const HISTORY_DETAIL_MAX = 200;
 
 /** One line per request: number, name, status, client Id when created, when it was asked. */
 export function requestLine(r: Request): string {
@@ -60,32 +65,38 @@ function historyEntry(e: AuditEntry): string {
   // An approval that is not yet the last leaves the request pending ("approval 1 of 2").
   const counted = e.fromStatus === "pending" && e.toStatus === "pending";
   const move = counted ? "approved" : e.fromStatus ? `${e.fromStatus} → ${e.toStatus}` : `submitted (${e.toStatus})`;
-  const detail = e.detail ? ` · ${escapeMrkdwn(clip(e.detail, 300))}` : "";
+  const detail = e.detail ? ` · ${escapeWithin(e.detail, HISTORY_DETAIL_MAX)}` : "";
   return `${slackDate(e.at)} · ${move} · ${who}${detail}`;
 }
 
-/** `/create-auth-client status <number>`: one request in full, its status and its history. */
+/** The newest history entries that fit HISTORY_MAX and HISTORY_BUDGET, oldest first, under a heading saying how many. */
+function historySection(history: AuditEntry[]): SectionBlock[] {
+  if (history.length === 0) return [];
+  const lines: string[] = [];
+  let used = 0;
+  for (const entry of history.slice(-HISTORY_MAX).reverse()) {
+    const line = historyEntry(entry);
+    if (used + line.length + 1 > HISTORY_BUDGET) break;
+    lines.unshift(line);
+    used += line.length + 1;
+  }
+  const heading = history.length > lines.length ? `History (latest ${lines.length} of ${history.length})` : "History";
+  return [section(`*${heading}*\n${lines.join("\n")}`)];
+}
+
+/** `/create-auth-client status <number>`: one request, its status and its history; in full one click away. */
 export function requestDetail(r: Request, tenantLabel: string | undefined, history: AuditEntry[] = []): SlackMessage {
-  const shown = history.slice(-HISTORY_MAX);
   const clientId =
     r.status === "created" && r.createdClientId ? [section(`*Client Id*\n\`\`\`${r.createdClientId}\`\`\``)] : [];
-  const historyBlocks =
-    shown.length === 0
-      ? []
-      : listSections(
-          history.length > shown.length ? `History (latest ${shown.length} of ${history.length})` : "History",
-          shown.map(historyEntry),
-          (line) => line,
-          "",
-        );
   return {
-    text: `${requestTitle(r)}: ${r.status}${r.createdClientId && r.status === "created" ? ` · client Id ${r.createdClientId}` : ""}`,
+    text: `${RequestRef(r)}: ${r.status}${r.createdClientId && r.status === "created" ? ` · client Id ${r.createdClientId}` : ""}`,
     blocks: [
       header(requestTitle(r)),
-      context(statusLine(r)),
+      statusContext(r),
       ...clientId,
       ...requestSummary(r, tenantLabel),
-      ...historyBlocks,
-    ].slice(0, 50),
+      ...historySection(history),
+      actions(BLOCKS.view(r.id), [viewButton(r)]),
+    ],
   };
 }

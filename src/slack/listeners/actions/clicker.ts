@@ -11,8 +11,9 @@ export type ButtonHandler = (args: ButtonArgs) => Promise<void>;
 
 /** The request number a button carries, or undefined when its value is not one. */
 export function requestIdOf(action: ButtonAction): number | undefined {
-  const id = Number(action.value);
-  return Number.isInteger(id) && id > 0 ? id : undefined;
+  // Our buttons carry the number as a string; a forged payload may carry anything.
+  const value: unknown = action.value;
+  return typeof value === "string" && /^[1-9]\d{0,11}$/.test(value) ? Number(value) : undefined;
 }
 
 /** The cursor of the Home tab the click came from, or undefined when it came from a message. */

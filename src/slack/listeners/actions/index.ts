@@ -7,6 +7,7 @@ import { type ButtonHandler, tellingWhenDatabaseDown } from "./clicker.ts";
 import { deny } from "./deny.ts";
 import { showHomePage } from "./homePage.ts";
 import { retry } from "./retry.ts";
+import { viewRequest } from "./viewRequest.ts";
 
 /** Every button the bot draws, by action id, and the handler that answers its click. */
 export const buttons: Record<string, (deps: ListenerDeps) => ButtonHandler> = {
@@ -14,6 +15,7 @@ export const buttons: Record<string, (deps: ListenerDeps) => ButtonHandler> = {
   [ACTIONS.deny]: deny,
   [ACTIONS.retry]: retry,
   [ACTIONS.cancel]: cancel,
+  [ACTIONS.viewRequest]: viewRequest,
   [ACTIONS.homeOlder]: showHomePage,
   [ACTIONS.homeNewer]: showHomePage,
 };

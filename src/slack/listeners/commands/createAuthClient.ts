@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
 import { StoreUnavailableError } from "../../../requests/ports.ts";
 import { COMMAND } from "../../ids.ts";
+import { escapeWithin } from "../../surfaces/format.ts";
 import { helpText } from "../../surfaces/help.ts";
 import { DATABASE_UNAVAILABLE_TEXT } from "../../surfaces/refusals.ts";
 import { pendingLimitModal, requestModal } from "../../surfaces/requestModal.ts";
@@ -46,7 +47,7 @@ export function createAuthClient(deps: ListenerDeps): CommandHandler {
       await respond({ response_type: "ephemeral", ...reply });
       return;
     }
-    const unknown = word === "help" ? "" : `I don't know \`${verb.slice(0, 40)}\`. `;
+    const unknown = word === "help" ? "" : `I don't know \`${escapeWithin(verb, 40).replace(/`/g, "'")}\`. `;
     await ack({ response_type: "ephemeral", text: unknown + helpText(COMMAND, deps.approvalChannelId) });
   };
 }

@@ -1,5 +1,6 @@
 import { COMMAND } from "../../ids.ts";
-import { escapeMrkdwn } from "../../surfaces/format.ts";
+import { escapeWithin } from "../../surfaces/format.ts";
+import { approversUnknownReadText, notVisibleText } from "../../surfaces/refusals.ts";
 import { requestDetail, requestList } from "../../surfaces/status.ts";
 import type { ListenerDeps } from "../deps.ts";
 
@@ -15,8 +16,8 @@ export async function statusReply(deps: ListenerDeps, userId: string, which: str
     ]);
     return requestList(latest, total, deps.tenantLabel);
   }
-  const shown = escapeMrkdwn(which.slice(0, 20));
   if (!/^#?\d{1,12}$/.test(which)) {
+    const shown = escapeWithin(which, 40).replace(/`/g, "'");
     return {
       text: `\`${shown}\` is not a request number. Try \`${COMMAND} status 12\`, or \`${COMMAND} status\` for your list.`,
     };
@@ -24,9 +25,8 @@ export async function statusReply(deps: ListenerDeps, userId: string, which: str
   const id = Number(which.replace(/^#/, ""));
   const request = id > 0 ? await reads.get(id) : undefined;
   // Someone else's request is shown only to its tenant's approvers; the answer does not tell "missing" from "not yours".
-  const visible = request && (await deps.service.mayView(request, userId));
-  if (!request || !visible) {
-    return { text: `I can't show request ${shown}: it doesn't exist, or it isn't yours to see.` };
-  }
+  const readable = await deps.service.mayRead(request, userId);
+  if (readable === "unknown") return { text: approversUnknownReadText(which) };
+  if (!request || !readable) return { text: notVisibleText(which) };
   return requestDetail(request, deps.tenantLabel(request.tenant), await reads.auditOf(request.id));
 }

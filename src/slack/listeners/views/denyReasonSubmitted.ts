@@ -1,14 +1,15 @@
 import { StoreUnavailableError } from "../../../requests/ports.ts";
-import { BLOCKS, INPUT_ACTION } from "../../ids.ts";
+import { BLOCKS } from "../../ids.ts";
 import { DENY_REASON_MAX, parseDenyMetadata } from "../../surfaces/denyModal.ts";
 import { DATABASE_UNAVAILABLE_TEXT, refusalText } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
+import { typedText } from "./readForm.ts";
 import type { SubmissionHandler } from "./requestSubmitted.ts";
 
 /** The deny reason submitted: the decision is taken before the ack, so a refusal shows in the form itself. */
 export function denyReasonSubmitted(deps: ListenerDeps): SubmissionHandler {
   return async ({ ack, body, view }) => {
-    const reason = (view.state.values[BLOCKS.denyReason]?.[INPUT_ACTION]?.value ?? "").trim();
+    const reason = typedText(view.state.values, BLOCKS.denyReason).trim();
     if (reason === "" || reason.length > DENY_REASON_MAX || /[^\P{Cc}\n\t]/u.test(reason)) {
       await ack({
         response_action: "errors",

@@ -4,6 +4,12 @@ import { INPUT_ACTION } from "../../ids.ts";
 
 type StateValues = Record<string, Record<string, ViewStateValue>>;
 
+/** The text typed into an input block, or "" when the block is missing or holds no text (a forged payload). */
+export function typedText(values: StateValues, block: string): string {
+  const value: unknown = values[block]?.[INPUT_ACTION]?.value;
+  return typeof value === "string" ? value : "";
+}
+
 /** The typed text of each input block of the request form (selects give their chosen value). */
 export function readForm(values: StateValues): RawForm {
   const form: RawForm = {};

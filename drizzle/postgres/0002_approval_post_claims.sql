@@ -1,0 +1,1 @@
+ALTER TABLE "approval_post_retries" ADD COLUMN "claimed_until" bigint;

@@ -1,0 +1,1 @@
+ALTER TABLE `approval_post_retries` ADD `claimed_until` integer;

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pg from "pg";
-import { checkPostgres, createDatabase, dropDatabase, startPostgres } from "../devkit/postgresServer.ts";
+import { checkPostgres, createDatabase, dropDatabase, startPostgres, withClient } from "../devkit/postgresServer.ts";
 
 /**
  * The throwaway server turns durability off to make tests fast; a deployment keeps PostgreSQL's
@@ -27,16 +27,6 @@ export interface BenchPostgres {
   cloneDatabase(url: string, prefix: string): Promise<string>;
   dropDatabase(url: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
 }
 
 async function settingsOf(url: string): Promise<Record<string, string>> {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { jsonOrText, readBody, sleep } from "./http.ts";
 
 export const TENANT_ID = "0b5c7a1e-4a8d-4a7e-9c4b-2f1d3e5a6b7c";
 export const OCS_CLIENT_ID = "slack-bot-client";
@@ -119,7 +120,7 @@ export class IdentityStandIn {
     const method = req.method ?? "GET";
     const route = this.routeOf(method, path);
     let body: unknown = raw;
-    if ((req.headers["content-type"] ?? "").includes("json")) body = safeJson(raw);
+    if ((req.headers["content-type"] ?? "").includes("json")) body = jsonOrText(raw);
     else if (route === "token") body = Object.fromEntries(new URLSearchParams(raw));
     const call: IdentityCall = {
       method,
@@ -249,22 +250,4 @@ export function errorResponse(
     status,
     body: { OperationId: randomUUID(), Error: error, Reason: reason, Resolution: resolution, DynamicProperties: {} },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
 }

@@ -8,7 +8,7 @@
  * fail here that Slack would still take, which is the safe side to err on.
  */
 
-export const SLACK_LIMITS = {
+const SLACK_LIMITS = {
   messageBlocks: 50,
   /** Slack truncates a longer `text` (with a message_truncated warning); we treat that as a failure. */
   messageText: 40_000,

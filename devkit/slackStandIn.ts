@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { jsonOrText, readBody, sleep } from "./http.ts";
 import { checkSlackCall, RESPONSE_URL, type SlackLimitError } from "./slackLimits.ts";
 
 /** One Web API call as the stand-in received it; JSON-encoded fields (blocks, view) are decoded. */
@@ -40,7 +41,7 @@ export interface RefusedCall {
 
 const JSON_FIELDS = new Set(["blocks", "attachments", "view", "metadata"]);
 /** Slack's lifetime of a trigger_id. */
-export const TRIGGER_TTL_MS = 3000;
+const TRIGGER_TTL_MS = 3000;
 
 /**
  * A local stand-in for the Slack Web API: records every call and answers like Slack, or with the
@@ -281,16 +282,6 @@ export class SlackStandIn {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function parseJson(raw: string): Record<string, unknown> {
   try {
     return JSON.parse(raw) as Record<string, unknown>;
@@ -303,17 +294,9 @@ function parseArgs(raw: string, contentType: string): Record<string, unknown> {
   if (contentType.includes("application/json")) return parseJson(raw);
   const args: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(raw)) {
-    args[key] = JSON_FIELDS.has(key) ? parseJsonValue(value) : value;
+    args[key] = JSON_FIELDS.has(key) ? jsonOrText(value) : value;
   }
   return args;
-}
-
-function parseJsonValue(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

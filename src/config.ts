@@ -2,7 +2,7 @@ import * as z from "zod";
 import { isLoopbackHost } from "./loopback.ts";
 import { hostPatternProblem, MAX_REQUIRED_APPROVALS, type TenantPolicy } from "./requests/policies.ts";
 
-export const logLevelNames = ["debug", "info", "warn", "error"] as const;
+const logLevelNames = ["debug", "info", "warn", "error"] as const;
 export type LogLevelName = (typeof logLevelNames)[number];
 
 export interface TenantConfig {
@@ -15,7 +15,7 @@ export interface TenantConfig {
 }
 
 /** A tenant as configured: how to reach it, and who decides its requests under which rules. */
-export interface TenantSettings extends TenantConfig {
+interface TenantSettings extends TenantConfig {
   /** The global approval policy, with this tenant's overrides applied. */
   policy: TenantPolicy;
   /** The tenant's own approvers, replacing the global ones; undefined: the global approvers. */

@@ -125,7 +125,7 @@ export class Redactor {
   }
 }
 
-export type LogFields = Record<string, unknown>;
+type LogFields = Record<string, unknown>;
 
 export interface AppLogger extends Logger {
   /** One structured line: an event name and its fields. */

@@ -12,18 +12,18 @@ import type { ApprovalPostRetry, AuditEntry, Request } from "../requests/request
 export type Values = Record<string, unknown>;
 
 /** A drizzle statement: awaited for its rows, or prepared once (with placeholders) and run many times. */
-export interface Statement<Row> extends PromiseLike<Row[]> {
+interface Statement<Row> extends PromiseLike<Row[]> {
   prepare(name: string): { execute(values?: Values): PromiseLike<Row[]> };
 }
 
 /** A drizzle select. Both dialects' dynamic selects have this shape. */
-export interface Query<Row> extends Statement<Row>, SQLWrapper {
+interface Query<Row> extends Statement<Row>, SQLWrapper {
   where(condition: SQL | undefined): Query<Row>;
   orderBy(...order: SQL[]): Query<Row>;
   limit(count: number): Query<Row>;
 }
 
-export interface RequesterMessageRow {
+interface RequesterMessageRow {
   requestId: number;
   channelId: string;
   ts: string;
@@ -34,7 +34,7 @@ export type RequestRow = Request & { lastActor: string | null; lastDetail: strin
 
 type Columns<Row> = { [K in keyof Row]-?: Column };
 
-export interface Tables {
+interface Tables {
   requests: Columns<RequestRow>;
   auditEvents: Columns<AuditEntry>;
   approvalPostRetries: Columns<ApprovalPostRetry>;
@@ -42,7 +42,7 @@ export interface Tables {
 }
 
 /** Values for an INSERT or UPDATE: a value per column, or an SQL expression (`attempts + 1`, a slot). */
-export type SetOf<Row> = { [K in keyof Row]?: Row[K] | SQL };
+type SetOf<Row> = { [K in keyof Row]?: Row[K] | SQL };
 export type RowOf<Row> = { [K in keyof Row]: Row[K] | SQL };
 
 export interface Kit {

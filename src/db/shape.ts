@@ -7,7 +7,7 @@ type TriggerColumns = "lastActor" | "lastDetail";
 
 /**
  * `true` when the tables' rows are exactly the domain's types; otherwise a message naming the
- * table, which fails the `= true` it is assigned to. Each dialect's schema asserts it.
+ * table, which fails the `true satisfies` that checks it. Each dialect's schema asserts it.
  */
 export type SameShape<Requests, Audit, Retries> =
   Same<Omit<RowOf<Requests>, TriggerColumns>, Request> extends false

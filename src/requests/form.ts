@@ -171,7 +171,7 @@ function lines(text: string): string[] {
 }
 
 /** Why one redirect URL is unusable, or undefined when it is fine. */
-export function redirectUrlProblem(url: string): string | undefined {
+function redirectUrlProblem(url: string): string | undefined {
   if (url.length > FORM.urlMaxLength) return `is longer than ${FORM.urlMaxLength} characters`;
   const invisible = invisibleCharacterIn(url);
   if (invisible !== undefined) {
@@ -217,7 +217,7 @@ function typedHost(url: string): string {
 }
 
 /** Why one CORS origin is unusable, or undefined when it is fine. Expects a trailing "/" already dropped. */
-export function corsOriginProblem(origin: string): string | undefined {
+function corsOriginProblem(origin: string): string | undefined {
   const urlProblem = redirectUrlProblem(origin);
   if (urlProblem) return urlProblem;
   const parsed = new URL(origin);
@@ -229,7 +229,7 @@ export function corsOriginProblem(origin: string): string | undefined {
 }
 
 /** The origin as a browser sends it: lower-case scheme and host, default port dropped. */
-export function canonicalOrigin(origin: string): string {
+function canonicalOrigin(origin: string): string {
   return new URL(origin).origin;
 }
 

@@ -127,7 +127,7 @@ function shorten(value: string): string {
 
 export type AutoApproval = { approved: true; reason: string } | { approved: false };
 
-export const LOOPBACK_ONLY_REASON = "only loopback URLs";
+const LOOPBACK_ONLY_REASON = "only loopback URLs";
 
 /**
  * Whether a request may be approved by policy. `result` is the client as it will be once the

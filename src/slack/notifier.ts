@@ -22,7 +22,7 @@ export interface NotifierOptions {
   requesterMessages?: RequesterMessageStore;
 }
 
-export interface RequesterMessageStore {
+interface RequesterMessageStore {
   remember(requestId: number, ref: MessageRef): Promise<void>;
   lookup(requestId: number): Promise<MessageRef | undefined>;
 }

@@ -17,8 +17,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const DAY = 86_400_000;
 export const T0 = Date.UTC(2026, 0, 10, 12, 0);
 
-export const TRICKY_NAME = 'Dashboard, "beta"';
-export const TRICKY_JUSTIFICATION = 'Line one, with a comma\nLine "two"\r\n=SUM(A1)';
+const TRICKY_NAME = 'Dashboard, "beta"';
+const TRICKY_JUSTIFICATION = 'Line one, with a comma\nLine "two"\r\n=SUM(A1)';
 
 /** RFC 4180, to read back what the export wrote (quoted fields, doubled quotes, CRLF and LF inside quotes). */
 export function parseCsv(text: string): string[][] {

@@ -22,7 +22,7 @@ export function textObjects(node: unknown, out: TextObject[] = []): TextObject[]
 }
 
 /** The texts Slack parses for mentions and links: a payload's top-level `text` and every mrkdwn text object. */
-export function parsedTexts(args: Record<string, unknown>): string[] {
+function parsedTexts(args: Record<string, unknown>): string[] {
   const top = typeof args.text === "string" ? [args.text] : [];
   const mrkdwn = textObjects([args.blocks, args.view])
     .filter((t) => t.type === "mrkdwn")
@@ -31,7 +31,7 @@ export function parsedTexts(args: Record<string, unknown>): string[] {
 }
 
 /** What a hostile member types to reach Slack's parser: mentions, a channel-wide ping, a disguised link. */
-export const HOSTILE_MARKUP = ["<!channel>", "<!here>", "<@U0VICTIM>", "<https://evil.example|"] as const;
+const HOSTILE_MARKUP = ["<!channel>", "<!here>", "<@U0VICTIM>", "<https://evil.example|"] as const;
 
 /** Problems with what Slack parses in a payload: typed markup that got through, or an escape cut in two. */
 export function parsingProblems(args: Record<string, unknown>): string[] {

@@ -89,5 +89,5 @@ export const approvalPostRetries = pgTable("approval_post_retries", {
   requesterToldAt: epochMs("requester_told_at"),
 });
 
-export const postgresShapeMatchesDomain: SameShape<typeof requests, typeof auditEvents, typeof approvalPostRetries> =
-  true;
+// Fails the type check when a column differs from the domain's types (see shape.ts).
+true satisfies SameShape<typeof requests, typeof auditEvents, typeof approvalPostRetries>;

@@ -103,5 +103,5 @@ export const approvalPostRetries = sqliteTable("approval_post_retries", {
   requesterToldAt: epochMs("requester_told_at"),
 });
 
-export const sqliteShapeMatchesDomain: SameShape<typeof requests, typeof auditEvents, typeof approvalPostRetries> =
-  true;
+// Fails the type check when a column differs from the domain's types (see shape.ts).
+true satisfies SameShape<typeof requests, typeof auditEvents, typeof approvalPostRetries>;

@@ -44,7 +44,7 @@ export function typed(text: string, max: number = LIMITS.sectionText): PlainText
  * Our own mrkdwn, in which anything a person typed is escaped already. `verbatim` turns off Slack's
  * automatic parsing of bare URLs, channel names and mentions; our own `<@U…>` and dates still work.
  */
-export function mrkdwn(markdown: string, max: number = LIMITS.sectionText): MrkdwnElement {
+function mrkdwn(markdown: string, max: number = LIMITS.sectionText): MrkdwnElement {
   return { type: "mrkdwn", text: clipMrkdwn(markdown, max), verbatim: true };
 }
 

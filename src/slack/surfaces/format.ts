@@ -9,7 +9,7 @@ export function escapeMrkdwn(text: string): string {
 const graphemeSegmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
 
 /** The marker at the end of a shortened text. */
-export const CUT = "…";
+const CUT = "…";
 
 export interface Fitted {
   text: string;

@@ -56,7 +56,7 @@ export function parseHomeCursor(text: string | undefined): HomeCursor {
 }
 
 /** How much of each list and of the justification a "Waiting for you" entry shows (it has "View full request"). */
-export const HOME_PREVIEW = { list: 300, justification: 300 } as const;
+const HOME_PREVIEW = { list: 300, justification: 300 } as const;
 
 /** One list of a "Waiting for you" entry, in one line: as many whole items as fit, and how many more. */
 function previewLine(label: string, items: string[]): { line: string; shortened: boolean } {

@@ -70,5 +70,5 @@ export const DATABASE_UNAVAILABLE_TEXT =
   "I can't reach my database just now, so nothing was changed. Please try again in a minute.";
 
 /** What someone is told when who the approvers are cannot be checked (the user group can't be read). */
-export const APPROVERS_UNKNOWN_TEXT =
+const APPROVERS_UNKNOWN_TEXT =
   "I can't check who the approvers are right now, so nothing was changed. Please try again in a few minutes.";

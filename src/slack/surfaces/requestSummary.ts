@@ -25,12 +25,12 @@ export function viewButton(r: Pick<Request, "id">): Button {
  * With these, every message stays within MESSAGE_TEXT_BUDGET at the form's maximums (see the
  * budget in README's "What everyone sees"); what is left out is said to be, and is one click away.
  */
-export const PREVIEW = { list: 1_500, justification: 1_000 } as const;
+const PREVIEW = { list: 1_500, justification: 1_000 } as const;
 
 const SEE_ALL = `“${VIEW_FULL_REQUEST}” shows`;
 
 /** The facts of a request that nobody typed as free text: who, how long tokens live, where. */
-export function requestFacts(r: Request, tenantLabel: string | undefined): KnownBlock {
+function requestFacts(r: Request, tenantLabel: string | undefined): KnownBlock {
   const facts: [string, string][] = [
     ["Requested by", mention(r.requesterId)],
     ["Token lifetime", describeLifetime(r.accessTokenLifetime)],
@@ -44,7 +44,7 @@ export function requestFacts(r: Request, tenantLabel: string | undefined): Known
  * not fit on its own shortened (only when nothing is shown yet); then a line saying what is not
  * shown and where it is.
  */
-export function listPreview(label: string, noun: string, items: string[], budget: number): KnownBlock[] {
+function listPreview(label: string, noun: string, items: string[], budget: number): KnownBlock[] {
   if (items.length === 0) return [section(`*${label}*: none`)];
   const lines: string[] = [];
   let used = 0;
@@ -81,7 +81,7 @@ export function listInFull(label: string, items: string[]): KnownBlock[] {
 }
 
 /** The justification shown as far as `budget` allows, saying so when it is shortened. */
-export function justificationPreview(justification: string, budget: number): KnownBlock[] {
+function justificationPreview(justification: string, budget: number): KnownBlock[] {
   const shown = fitText(justification, budget);
   const note = shown.cut ? `\n(Shortened here: ${SEE_ALL} all of it.)` : "";
   return [section("*Justification*"), typedSection(shown.text + note)];

@@ -19,9 +19,9 @@ const STATUS_EMOJI: Record<Request["status"], string> = {
 };
 
 /** History entries shown with one request (the newest ones when there are more)... */
-export const HISTORY_MAX = 20;
+const HISTORY_MAX = 20;
 /** ...as many of them as fit in this many characters, so the reply stays within MESSAGE_TEXT_BUDGET. */
-export const HISTORY_BUDGET = 2_500;
+const HISTORY_BUDGET = 2_500;
 /** Each entry's detail (a deny reason, an error) at most this long. */
 const HISTORY_DETAIL_MAX = 200;
 

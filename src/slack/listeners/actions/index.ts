@@ -10,7 +10,7 @@ import { retry } from "./retry.ts";
 import { viewRequest } from "./viewRequest.ts";
 
 /** Every button the bot draws, by action id, and the handler that answers its click. */
-export const buttons: Record<string, (deps: ListenerDeps) => ButtonHandler> = {
+const buttons: Record<string, (deps: ListenerDeps) => ButtonHandler> = {
   [ACTIONS.approve]: approve,
   [ACTIONS.deny]: deny,
   [ACTIONS.retry]: retry,

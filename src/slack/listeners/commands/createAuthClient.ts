@@ -9,7 +9,7 @@ import type { ListenerDeps } from "../deps.ts";
 import { RecentKeys } from "../middleware/deliveries.ts";
 import { statusReply } from "./status.ts";
 
-export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export type CommandHandler = (args: CommandArgs) => Promise<void>;
 
 /**

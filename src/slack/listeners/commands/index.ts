@@ -4,7 +4,7 @@ import type { ListenerDeps } from "../deps.ts";
 import { type CommandHandler, createAuthClient } from "./createAuthClient.ts";
 
 /** Every slash command, and the handler that answers it. */
-export const commands: Record<string, (deps: ListenerDeps) => CommandHandler> = {
+const commands: Record<string, (deps: ListenerDeps) => CommandHandler> = {
   [COMMAND]: createAuthClient,
 };
 

@@ -5,7 +5,7 @@ import { denyReasonSubmitted } from "./denyReasonSubmitted.ts";
 import { requestSubmitted, type SubmissionHandler } from "./requestSubmitted.ts";
 
 /** Every view the bot opens that can be submitted, by callback id, and its handler. */
-export const submissions: Record<string, (deps: ListenerDeps) => SubmissionHandler> = {
+const submissions: Record<string, (deps: ListenerDeps) => SubmissionHandler> = {
   [CALLBACKS.requestForm]: requestSubmitted,
   [CALLBACKS.denyReason]: denyReasonSubmitted,
 };

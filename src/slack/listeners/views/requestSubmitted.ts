@@ -6,7 +6,7 @@ import { parseModalMetadata, pendingLimitModal } from "../../surfaces/requestMod
 import type { ListenerDeps } from "../deps.ts";
 import { readForm } from "./readForm.ts";
 
-export type SubmissionArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+type SubmissionArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 export type SubmissionHandler = (args: SubmissionArgs) => Promise<void>;
 
 /**

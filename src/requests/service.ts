@@ -19,6 +19,9 @@ import { nextReminderAfter } from "./reminders.ts";
 import type { Request, RequestStatus } from "./request.ts";
 import { Transitions } from "./transitions.ts";
 
+/** How long the search for another client with the same name may take (it only informs). */
+const NAME_CHECK_MS = 5_000;
+
 export interface ServicePolicy extends CreationPolicy, ApprovalPostPolicy {
   allowSelfApproval: boolean;
   maxPendingPerUser: number;
@@ -68,7 +71,7 @@ export class RequestService {
   constructor(
     private readonly store: RequestStore,
     approvalPostQueue: ApprovalPostQueue,
-    identity: IdentityClients,
+    private readonly identity: IdentityClients,
     notifier: Notifier,
     private readonly approvers: ApproverDirectory,
     private readonly policy: ServicePolicy,
@@ -151,7 +154,42 @@ export class RequestService {
       await this.creations.launch(request.id, POLICY_ACTOR, "approved", {
         first: (claimed) => this.announcer.refreshApprovalMessage(claimed),
       });
+      return;
     }
+    // After the post, in the background: the post never waits for it, and a stop waits for it (bounded).
+    this.background(request.id, () => this.noteNameTaken(request));
+  }
+
+  /**
+   * Looks for another client of the tenant with the request's name (a risk hint), bounded in pages
+   * and time (IdentityClient.findClientNamed, NAME_CHECK_MS in all); one found is stored on the
+   * request and shown to the approvers. A failure or a timeout only leaves the hint out, logged.
+   */
+  private async noteNameTaken(request: Request): Promise<void> {
+    const started = this.now();
+    let found: string | undefined;
+    try {
+      const search = this.identity.forTenant(request.tenant).findClientNamed(request.name, request.clientGuid);
+      const answer = await withTimeout(search, NAME_CHECK_MS);
+      if (!answer.done) {
+        // The search goes on after the time is up: its failure must not go unhandled.
+        search.catch(() => undefined);
+        this.log.event("warn", "name_check_failed", { request: request.id, error: "timed out" });
+        return;
+      }
+      found = answer.value;
+    } catch (error) {
+      this.log.event("warn", "name_check_failed", { request: request.id, error: errorMessage(error) });
+      return;
+    }
+    this.log.event("debug", "name_checked", {
+      request: request.id,
+      taken: found !== undefined,
+      ms: this.now() - started,
+    });
+    if (!found) return;
+    const noted = await this.store.setNameTakenBy(request.id, found);
+    if (noted) await this.announcer.refreshApprovalMessage(noted);
   }
 
   /**

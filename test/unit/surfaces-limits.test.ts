@@ -59,6 +59,25 @@ const byFive = (status: RequestStatus) =>
 const byPolicy = () =>
   maximal("created", { decidedBy: "policy", decisionReason: "only loopback URLs", approvedBy: [] });
 
+/**
+ * Every risk hint at once, at its longest: five approvals needed, half the redirect and logout URLs
+ * plain http on loopback (as long as the form allows), hosts that differ both ways, the shortest
+ * lifetime, ten redirect URLs, and a long, hostile Id for the client of the same name.
+ */
+function everyHint(status: RequestStatus = "pending"): Request {
+  const r = maximal(status);
+  const loopback = (urls: string[]) =>
+    urls.map((u, i) => (i % 2 ? u : u.replace(/^https:\/\/[^/]+/, "http://localhost:65535")));
+  return {
+    ...r,
+    requiredApprovals: 5,
+    approvedBy: status === "pending" ? FIVE.slice(0, 4) : r.approvedBy,
+    redirectUris: loopback(r.redirectUris),
+    postLogoutRedirectUris: loopback(r.postLogoutRedirectUris),
+    nameTakenBy: `${HOSTILE} ${"&<>".repeat(100)}`,
+  };
+}
+
 const STATUSES: RequestStatus[] = [
   "pending",
   "approved",
@@ -124,6 +143,17 @@ function everySurface(): [string, string, Args][] {
   out.push(["approval message, 4 of 5 approvals", "chat.update", post(approvalMessage(fourOfFive(), TENANT))]);
   out.push(["approval message, approved by 5", "chat.update", post(approvalMessage(byFive("created"), TENANT))]);
   out.push(["approval message, approved by policy", "chat.update", post(approvalMessage(byPolicy(), TENANT))]);
+  out.push(["approval message, every risk hint", "chat.update", post(approvalMessage(everyHint(), TENANT))]);
+  out.push([
+    "approval message, every risk hint, failed",
+    "chat.update",
+    post(approvalMessage(everyHint("failed"), TENANT)),
+  ]);
+  out.push([
+    "full request, every risk hint",
+    "views.open",
+    { trigger_id: "T", view: fullRequestModal(everyHint(), TENANT) },
+  ]);
   out.push([
     "thread reply, reminder at 4 of 5",
     "chat.postMessage",
@@ -301,6 +331,23 @@ describe("what approvers see is what Approve creates", () => {
     expect(text).toContain("Logout redirect URLs (10):");
     expect(text).toContain("CORS origins (10):");
     expect(text).toContain("(Shortened here: “View full request” shows all of it.)");
+  });
+
+  it("the approval message and the full view flag every risk hint, each bounded", () => {
+    const r = everyHint();
+    for (const blocks of [approvalMessage(r, TENANT).blocks, fullRequestModal(r, TENANT).blocks]) {
+      const text = textObjects(blocks)
+        .map((t) => t.text)
+        .join("\n");
+      expect(text).toContain("Worth a second look");
+      expect(text).toContain("Another client in this tenant already has this name (client Id <!channel>");
+      expect(text).toContain("Plain http loopback URLs in a tenant that needs 5 approvals: http://localhost:65535/");
+      expect(text).toContain("and 7 more.");
+      expect(text).toContain("Redirect hosts and CORS origins differ: CORS origins on ");
+      expect(text).toContain("Token lifetime of 60 s, under 5 minutes.");
+      expect(text).toContain("10 redirect URLs (more than 5).");
+    }
+    expect(blockTextLength(approvalMessage(r, TENANT).blocks)).toBeLessThanOrEqual(MESSAGE_TEXT_BUDGET);
   });
 
   it("the Approve confirmation names the whole client and the tenant within 300 characters", () => {

@@ -5,6 +5,7 @@ import { approvalProgress, approverNames } from "./approvals.ts";
 import { actions, button, context, divider, header, LIMITS, section, typed } from "./blocks.ts";
 import { escapeMrkdwn, escapeWithin, fitText, mention, plural, slackDate } from "./format.ts";
 import { RequestRef, requestSummary, requestTitle, VIEW_FULL_REQUEST, viewButton } from "./requestSummary.ts";
+import { riskHintBlocks } from "./riskHints.ts";
 
 export interface SlackMessage {
   text: string;
@@ -67,6 +68,7 @@ export function approvalMessage(r: Request, tenantLabel: string | undefined): Sl
       `${mention(r.requesterId)} asks for a new authorization code client${tenantLabel ? ` in *${escapeMrkdwn(tenantLabel)}*` : ""}.`,
     ),
     ...requestSummary(r, tenantLabel),
+    ...riskHintBlocks(r),
     divider(),
   ];
   if (r.status === "failed" && r.lastError) blocks.push(section(errorText(r.lastError)));

@@ -174,16 +174,18 @@ describe("secrets in log lines", () => {
       "html hex entities": (s) =>
         [...s].map((c) => (/[A-Za-z0-9._-]/.test(c) ? c : `&#x${hex(c.codePointAt(0) ?? 0, 1)};`)).join(""),
     };
-    const secrets = fc.string({ unit: "binary", minLength: 6, maxLength: 40 });
+    // Arbitrary code points make very large patterns (every form of every character): kept short
+    // and few, so the test stays quick on a busy machine.
+    const secrets = fc.string({ unit: "binary", minLength: 6, maxLength: 24 });
     fc.assert(
       fc.property(secrets, fc.constantFrom(...Object.keys(encoders)), (secret, name) => {
         const encode = encoders[name] as (s: string) => string;
         const redactor = new Redactor([secret]);
         expect(redactor.redact(`before:${encode(secret)}:after`), name).toBe("before:[redacted]:after");
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
-  });
+  }, 60_000);
 
   it("redacts a form-encoded secret with characters encodeURIComponent leaves alone (~ ! ' ( ) * and space)", () => {
     const secret = "~!'()* spaced~secret";

@@ -17,6 +17,7 @@ import { sql } from "drizzle-orm";
 import { openSqlite } from "../src/db/sqlite/open.ts";
 import { IdentityClients } from "../src/identity/client.ts";
 import { createLogger, Redactor } from "../src/log.ts";
+import { DEFAULT_POLICY } from "../src/requests/policies.ts";
 import type { ApproverDirectory, MessageRef, Notifier } from "../src/requests/ports.ts";
 import type { RequestStatus } from "../src/requests/request.ts";
 import { RequestService } from "../src/requests/service.ts";
@@ -159,7 +160,11 @@ async function main(): Promise<void> {
     tellRequester: async () => {},
     tellApprovers: async () => {},
   };
-  const approvers: ApproverDirectory = { isApprover: async (user) => user === APPROVER || user === HEAVY_APPROVER };
+  const isApprover = (user: string) => user === APPROVER || user === HEAVY_APPROVER;
+  const approvers: ApproverDirectory = {
+    isApprover: async (user) => isApprover(user),
+    tenantsOf: async (user) => (isApprover(user) ? ["default"] : []),
+  };
   const service = new RequestService(
     requests,
     approvalPosts,
@@ -179,6 +184,7 @@ async function main(): Promise<void> {
       creationLeaseMs: 60_000,
       outcomeGraceMs: 120_000,
       maxConcurrentCreations: 4,
+      policyFor: () => DEFAULT_POLICY,
     },
     log,
   );
@@ -209,11 +215,11 @@ async function main(): Promise<void> {
   await time("Home, approver who is also a heavy requester", () => build(HEAVY_APPROVER, {}));
 
   // The same, split: the queries alone, and the Block Kit view alone (from rows already read).
-  const excluded = HEAVY_APPROVER;
+  const waitingFor = { approverId: HEAVY_APPROVER, tenants: ["default"], ownIncluded: false };
   const queries = async () => ({
     page: await reads.pageByRequester(HEAVY_APPROVER, {}, HOME_PAGE_SIZE),
     total: await reads.countByRequester(HEAVY_APPROVER),
-    waiting: await reads.pendingFor(excluded, HOME_WAITING_SIZE),
+    waiting: await reads.pendingFor(waitingFor, HOME_WAITING_SIZE),
   });
   await time("  of which the queries only", async () => (await queries()).page.rows.length);
   const read = await queries();

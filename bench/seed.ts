@@ -122,6 +122,10 @@ function seedPlan(rows: number, now: number): { plan: SeededRequest[]; summary: 
       decidedBy: pending ? null : status === "cancelled" ? requester : APPROVER.id,
       decidedAt,
       decisionReason: status === "denied" ? "Use the shared dashboard client instead." : null,
+      // One approval each, as REQUIRED_APPROVALS=1 records them; every column given, for PostgreSQL's unnest.
+      requiredApprovals: 1,
+      approvedBy: ["approved", "creating", "created", "failed"].includes(status) ? [APPROVER.id] : [],
+      nameTakenBy: null,
       lastError: status === "failed" ? { status: 400, error: "Invalid RedirectUris.", operationId: `op-${id}` } : null,
       attempts: finished ? 1 : 0,
       // Outcomes were told, so the app's resume sweep finds nothing to redo.

@@ -282,6 +282,16 @@ export class Harness {
     );
   }
 
+  /**
+   * Waits until the check for another client of the same name (a risk hint, run in the background
+   * after the approval post) has ended for request `id`, found or not, failed or not: its log line.
+   * For tests whose Identity API counts or one-shot faults must not meet that check.
+   */
+  nameCheckDone(id: number, timeoutMs = 8000): Promise<string> {
+    const ended = new RegExp(`"event":"name_check(ed|_failed)".*"request":${id}[,}]`);
+    return this.slack.waitFor(() => this.logLines.find((l) => ended.test(l)), timeoutMs, `request #${id}'s name check`);
+  }
+
   /** Requests posted for approval (not thread replies) in the approval channel. */
   approvalPosts(): SlackCall[] {
     return this.slack.callsOf("chat.postMessage").filter(isApprovalPost);

@@ -9,8 +9,8 @@ export const OCS_CLIENT_SECRET = "super-secret-ocs-value-1234";
 
 /** What the next matching request meets instead of the normal answer. */
 export interface IdentityFault {
-  /** Which requests: "POST clients", "GET client", "token", "discovery", or "any". */
-  route: "POST clients" | "GET client" | "token" | "discovery" | "any";
+  /** Which requests: "POST clients", "GET client", "GET clients" (the list), "token", "discovery", or "any". */
+  route: "POST clients" | "GET client" | "GET clients" | "token" | "discovery" | "any";
   status?: number;
   body?: unknown;
   /** Sent raw instead of `body` (non-JSON bodies). */
@@ -33,6 +33,8 @@ export interface IdentityCall {
   at: number;
   /** The request's Content-Type header. */
   contentType?: string | undefined;
+  /** The query string, without its "?" ("" when none). */
+  query?: string;
 }
 
 type StoredClient = Record<string, unknown> & { Id: string };
@@ -110,6 +112,7 @@ export class IdentityStandIn {
     if (path === this.tokenEndpointPath) return "token";
     const base = `/api/v1/Tenants/${this.tenantId}/AuthorizationCodeClients`;
     if (method === "POST" && path === base) return "POST clients";
+    if (method === "GET" && path === base) return "GET clients";
     if (method === "GET" && path.startsWith(`${base}/`)) return "GET client";
     return "other";
   }
@@ -130,6 +133,7 @@ export class IdentityStandIn {
       authorization: req.headers.authorization,
       at: Date.now(),
       contentType: req.headers["content-type"],
+      query: (req.url ?? "").split("?")[1] ?? "",
     };
     if (this.recordCalls) this.calls.push(call);
     this.onCall?.(call);
@@ -194,6 +198,21 @@ export class IdentityStandIn {
     if (route === "POST clients") {
       if (this.regional) return errorResponse(405, "Method not allowed.", "Writes go to the global host.");
       return this.create(body);
+    }
+    if (route === "GET clients") {
+      // skip and count as documented; count defaults to 100. The whole size in Total-Count.
+      const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+      const skip = Number(query.get("skip") ?? 0);
+      const count = Number(query.get("count") ?? 100);
+      if (!Number.isInteger(skip) || skip < 0 || !Number.isInteger(count) || count < 1) {
+        return errorResponse(400, "Invalid paging.", "skip and count must be whole numbers.");
+      }
+      const all = [...this.clients.values()];
+      return {
+        status: 200,
+        body: all.slice(skip, skip + count),
+        headers: { "Total-Count": String(all.length) },
+      };
     }
     if (route === "GET client") {
       const id = path.split("/").pop() ?? "";

@@ -178,7 +178,12 @@ function buildService(
         lookup: (id) => stores.requests.requesterMessageOf(id),
       },
     }),
-    new SlackApprovers(client, config.approverUserIds, config.approverUsergroupId, log),
+    new SlackApprovers(
+      client,
+      { userIds: config.approverUserIds, usergroupId: config.approverUsergroupId },
+      new Map(config.tenants.map((t) => [t.name, t.approvers])),
+      log,
+    ),
     {
       allowSelfApproval: config.allowSelfApproval,
       maxPendingPerUser: config.maxPendingPerUser,
@@ -188,6 +193,7 @@ function buildService(
       maxReminders: config.maxReminders,
       creationLeaseMs: config.creationLeaseMs,
       outcomeGraceMs: 2 * 60_000,
+      policyFor: (tenant) => config.tenants.find((t) => t.name === tenant)?.policy ?? config.policy,
       ...(options.approvalPostRetryMs ? { approvalPostRetryMs: options.approvalPostRetryMs } : {}),
     },
     log,

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { isLoopbackHost } from "./loopback.ts";
+import { hostPatternProblem, MAX_REQUIRED_APPROVALS, type TenantPolicy } from "./requests/policies.ts";
 
 const logLevelNames = ["debug", "info", "warn", "error"] as const;
 export type LogLevelName = (typeof logLevelNames)[number];
@@ -11,6 +12,20 @@ export interface TenantConfig {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+}
+
+/** A tenant as configured: how to reach it, and who decides its requests under which rules. */
+interface TenantSettings extends TenantConfig {
+  /** The global approval policy, with this tenant's overrides applied. */
+  policy: TenantPolicy;
+  /** The tenant's own approvers, replacing the global ones; undefined: the global approvers. */
+  approvers: ApproverSet | undefined;
+}
+
+/** Who may decide: listed users and the members of a user group. */
+export interface ApproverSet {
+  userIds: string[];
+  usergroupId: string | undefined;
 }
 
 export interface RetryConfig {
@@ -49,11 +64,13 @@ export interface Config {
   port: number;
   metrics: MetricsConfig;
   database: DatabaseConfig;
-  tenants: TenantConfig[];
+  tenants: TenantSettings[];
   approvalChannelId: string;
   approverUserIds: string[];
   approverUsergroupId: string | undefined;
   allowSelfApproval: boolean;
+  /** The global approval policy (each tenant's, overrides applied, is in `tenants`). */
+  policy: TenantPolicy;
   logLevel: LogLevelName;
   identityRetry: RetryConfig;
   requestTtlMs: number;
@@ -175,12 +192,66 @@ const metricsPort = z.preprocess(
     }),
 );
 
-const tenantEntry = z.object({
-  url: serviceUrl("the tenant's host, e.g. https://uswe.datahub.connect.aveva.com"),
-  tenantId: requiredString("the tenant GUID").pipe(z.string().regex(GUID, { error: "must be a GUID" })),
-  clientId: requiredString("a client-credentials client id"),
-  clientSecret: requiredString("that client's secret"),
-});
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
+
+const hostPattern = z
+  .string({ error: "must be host names, e.g. app.example.com or *.example.com" })
+  .trim()
+  .toLowerCase()
+  .superRefine((pattern, ctx) => {
+    const problem = hostPatternProblem(pattern);
+    if (problem) ctx.addIssue({ code: "custom", message: `has "${pattern.slice(0, 80)}", which ${problem}` });
+  });
+
+const requiredApprovals = z
+  .number({ error: `must be a whole number from 1 to ${MAX_REQUIRED_APPROVALS}` })
+  .int({ error: `must be a whole number from 1 to ${MAX_REQUIRED_APPROVALS}` })
+  .min(1, { error: `must be a whole number from 1 to ${MAX_REQUIRED_APPROVALS}` })
+  .max(MAX_REQUIRED_APPROVALS, { error: `must be a whole number from 1 to ${MAX_REQUIRED_APPROVALS}` });
+
+const TENANT_SETTINGS = [
+  "url",
+  "tenantId",
+  "clientId",
+  "clientSecret",
+  "requiredApprovals",
+  "allowedRedirectHosts",
+  "autoApproveLoopbackOnly",
+  "approverUserIds",
+  "approverUsergroupId",
+] as const;
+
+// Strict: a misspelt policy setting must not be ignored silently.
+const tenantEntry = z.strictObject(
+  {
+    url: serviceUrl("the tenant's host, e.g. https://uswe.datahub.connect.aveva.com"),
+    tenantId: requiredString("the tenant GUID").pipe(z.string().regex(GUID, { error: "must be a GUID" })),
+    clientId: requiredString("a client-credentials client id"),
+    clientSecret: requiredString("that client's secret"),
+    requiredApprovals: requiredApprovals.optional(),
+    allowedRedirectHosts: z
+      .array(hostPattern, { error: 'must be a list of host names, e.g. ["app.example.com", "*.example.com"]' })
+      .max(100, { error: "may name at most 100 hosts" })
+      .optional(),
+    autoApproveLoopbackOnly: z.boolean({ error: "must be true or false" }).optional(),
+    approverUserIds: z
+      .array(z.string().regex(USER_ID, { error: "must be Slack user ids such as U0123456789" }), {
+        error: 'must be a list of Slack user ids, e.g. ["U0123456789"]',
+      })
+      .min(1, { error: "must name at least one user (or leave it out)" })
+      .optional(),
+    approverUsergroupId: z
+      .string({ error: "must be a user group id such as S0123456789" })
+      .regex(USERGROUP_ID, { error: "must be a user group id such as S0123456789" })
+      .optional(),
+  },
+  { error: (iss) => (iss.code === "unrecognized_keys" ? unknownSettings(iss.keys) : undefined) },
+);
+
+function unknownSettings(keys: string[]): string {
+  return `has an unknown setting ${keys.map((k) => `"${k.slice(0, 40)}"`).join(", ")} (known: ${TENANT_SETTINGS.join(", ")})`;
+}
 
 const tenantsJson = z.preprocess(
   blankToUndefined,
@@ -244,18 +315,29 @@ const envSchema = z.object({
           .map((s) => s.trim())
           .filter(Boolean),
       )
-      .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, { error: "must be Slack user ids such as U0123456789" })))
+      .pipe(z.array(z.string().regex(USER_ID, { error: "must be Slack user ids such as U0123456789" })))
       .optional(),
   ),
   APPROVER_USERGROUP_ID: z.preprocess(
     blankToUndefined,
-    z
-      .string()
-      .trim()
-      .regex(/^S[A-Z0-9]{2,}$/, { error: "must be a user group id such as S0123456789" })
-      .optional(),
+    z.string().trim().regex(USERGROUP_ID, { error: "must be a user group id such as S0123456789" }).optional(),
   ),
   ALLOW_SELF_APPROVAL: boolean(false),
+  REQUIRED_APPROVALS: wholeNumber(1, 1, MAX_REQUIRED_APPROVALS, "approvals each request needs"),
+  ALLOWED_REDIRECT_HOSTS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(hostPattern).max(100, { error: "may name at most 100 hosts" }))
+      .optional(),
+  ),
+  AUTO_APPROVE_LOOPBACK_ONLY: boolean(false),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === "string" ? blankToUndefined(v.toLowerCase()) : v),
     z.enum(logLevelNames, { error: `must be one of ${logLevelNames.join(", ")}` }).default("info"),
@@ -291,10 +373,17 @@ function crossVariableIssues(env: NodeJS.ProcessEnv): { variable: string; messag
     });
   }
   if (!present(env.APPROVER_USER_IDS?.replaceAll(",", "")) && !present(env.APPROVER_USERGROUP_ID)) {
-    issues.push({
-      variable: "APPROVER_USER_IDS",
-      message: "is not set, nor APPROVER_USERGROUP_ID: name at least one approver",
-    });
+    const lacking = tenantsWithoutOwnApprovers(env.OCS_TENANTS);
+    if (lacking === undefined || lacking.length > 0) {
+      issues.push({
+        variable: "APPROVER_USER_IDS",
+        message: `is not set, nor APPROVER_USERGROUP_ID: name at least one approver${
+          lacking
+            ? ` (OCS_TENANTS tenant ${lacking.map((n) => `"${n}"`).join(", ")} names no approvers of its own)`
+            : ""
+        }`,
+      });
+    }
   }
   const metricsPort = env.METRICS_PORT?.trim();
   if (metricsPort && metricsPort !== "0" && Number(metricsPort) === Number(env.PORT?.trim() || 3000)) {
@@ -323,14 +412,70 @@ function crossVariableIssues(env: NodeJS.ProcessEnv): { variable: string; messag
   return issues;
 }
 
+/**
+ * The tenants of OCS_TENANTS that name no approvers of their own; undefined when OCS_TENANTS is
+ * unset or unreadable (its own errors are reported; every tenant then needs the global approvers).
+ */
+function tenantsWithoutOwnApprovers(raw: string | undefined): string[] | undefined {
+  if (!present(raw)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw as string);
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+  return Object.entries(parsed as Record<string, unknown>)
+    .filter(([, t]) => {
+      const entry = (t ?? {}) as { approverUserIds?: unknown; approverUsergroupId?: unknown };
+      const users = Array.isArray(entry.approverUserIds) && entry.approverUserIds.length > 0;
+      return !users && !(typeof entry.approverUsergroupId === "string" && present(entry.approverUsergroupId));
+    })
+    .map(([name]) => name);
+}
+
+/**
+ * Policies no request could ever meet: more approvals required than approvers named (and no user
+ * group, whose size is only known at run time). Checked on the parsed values.
+ */
+function policyIssues(env: Env): string[] {
+  const issues: string[] = [];
+  const globalUsers = env.APPROVER_USER_IDS ?? [];
+  const globalCount = env.APPROVER_USERGROUP_ID ? Number.POSITIVE_INFINITY : new Set(globalUsers).size;
+  if (globalCount < env.REQUIRED_APPROVALS && globalCount > 0) {
+    issues.push(
+      `  - REQUIRED_APPROVALS is ${env.REQUIRED_APPROVALS}, but APPROVER_USER_IDS names only ${globalCount} approver${globalCount === 1 ? "" : "s"} and APPROVER_USERGROUP_ID is not set: no request could be approved`,
+    );
+  }
+  for (const [name, t] of Object.entries(env.OCS_TENANTS ?? {})) {
+    const own = t.approverUserIds !== undefined || t.approverUsergroupId !== undefined;
+    const count = own
+      ? t.approverUsergroupId
+        ? Number.POSITIVE_INFINITY
+        : new Set(t.approverUserIds).size
+      : globalCount;
+    const required = t.requiredApprovals ?? env.REQUIRED_APPROVALS;
+    if (count >= required || (!own && t.requiredApprovals === undefined)) continue;
+    const who = own
+      ? `its approverUserIds name only ${count} and it has no approverUsergroupId`
+      : `the global APPROVER_USER_IDS name only ${count} and APPROVER_USERGROUP_ID is not set`;
+    issues.push(
+      `  - OCS_TENANTS tenant "${name}" requiredApprovals is ${required}, but ${who}: no request could be approved`,
+    );
+  }
+  return issues;
+}
+
 export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
 
 /** Parses the environment. On failure, one message names every offending variable. */
 export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const parsed = envSchema.safeParse(env);
   const cross = crossVariableIssues(env);
-  if (!parsed.success || cross.length > 0) {
+  const policies = parsed.success ? policyIssues(parsed.data) : [];
+  if (!parsed.success || cross.length > 0 || policies.length > 0) {
     const lines = [
+      ...policies,
       ...(parsed.success ? [] : parsed.error.issues).map(
         (issue) =>
           `  - ${describePath(issue.path)} ${issue.code === "invalid_key" ? "is not a valid tenant name (1-40 letters, digits, spaces, '.', '_' or '-')" : issue.message}`,
@@ -362,8 +507,28 @@ function dedupe(lines: string[]): string[] {
 }
 
 function toConfig(env: Env): Config {
-  const tenants: TenantConfig[] = env.OCS_TENANTS
-    ? Object.entries(env.OCS_TENANTS).map(([name, t]) => ({ name, ...t }))
+  const policy: TenantPolicy = {
+    requiredApprovals: env.REQUIRED_APPROVALS,
+    allowedRedirectHosts: env.ALLOWED_REDIRECT_HOSTS,
+    autoApproveLoopbackOnly: env.AUTO_APPROVE_LOOPBACK_ONLY,
+  };
+  const tenants: TenantSettings[] = env.OCS_TENANTS
+    ? Object.entries(env.OCS_TENANTS).map(([name, t]) => ({
+        name,
+        url: t.url,
+        tenantId: t.tenantId,
+        clientId: t.clientId,
+        clientSecret: t.clientSecret,
+        policy: {
+          requiredApprovals: t.requiredApprovals ?? policy.requiredApprovals,
+          allowedRedirectHosts: t.allowedRedirectHosts ?? policy.allowedRedirectHosts,
+          autoApproveLoopbackOnly: t.autoApproveLoopbackOnly ?? policy.autoApproveLoopbackOnly,
+        },
+        approvers:
+          t.approverUserIds !== undefined || t.approverUsergroupId !== undefined
+            ? { userIds: t.approverUserIds ?? [], usergroupId: t.approverUsergroupId }
+            : undefined,
+      }))
     : [
         {
           name: "default",
@@ -371,6 +536,8 @@ function toConfig(env: Env): Config {
           tenantId: env.OCS_TENANT_ID ?? "",
           clientId: env.OCS_CLIENT_ID ?? "",
           clientSecret: env.OCS_CLIENT_SECRET ?? "",
+          policy,
+          approvers: undefined,
         },
       ];
   const hour = 3_600_000;
@@ -397,6 +564,7 @@ function toConfig(env: Env): Config {
     approverUserIds: env.APPROVER_USER_IDS ?? [],
     approverUsergroupId: env.APPROVER_USERGROUP_ID,
     allowSelfApproval: env.ALLOW_SELF_APPROVAL,
+    policy,
     logLevel: env.LOG_LEVEL,
     identityRetry: {
       maxAttempts: env.OCS_RETRY_MAX_ATTEMPTS,

@@ -68,6 +68,12 @@ export interface Kit {
     updateWhere?: SQL,
   ): Statement<ApprovalPostRetry>;
   updateApprovalPostRetries(set: SetOf<ApprovalPostRetry>, where: SQL): Statement<{ requestId: number }>;
+  /** The JSON array of text in `column` with `value` appended. */
+  jsonAppend(column: Column, value: SQL): SQL;
+  /** Whether the JSON array of text in `column` holds `value`. */
+  jsonHas(column: Column, value: SQL): SQL;
+  /** How many items the JSON array in `column` holds. */
+  jsonLength(column: Column): SQL;
   /**
    * The statement `build` makes, prepared once per kit under `name` and run with `values`:
    * building and compiling SQL is most of a small query's cost (bench/stores.ts).

@@ -23,6 +23,32 @@ export interface AuthorizationCodeClientBody {
 }
 
 const clientAnswer = z.looseObject({ Id: z.string().min(1) });
+/**
+ * A page of the list endpoint: an array of clients, each with its Id (`Id` as documented; `ClientId`
+ * accepted too) and its Name. Everything else in them is ignored.
+ */
+const listAnswer = z.array(
+  z
+    .looseObject({
+      Id: z.string().min(1).optional(),
+      ClientId: z.string().min(1).optional(),
+      Name: z.string().nullish(),
+    })
+    .refine((c) => c.Id !== undefined || c.ClientId !== undefined, { error: "a client without an Id" })
+    .transform((c) => ({ id: (c.ClientId ?? c.Id) as string, name: c.Name ?? "" })),
+);
+
+/** How far a search of the list endpoint goes: a few small pages, each within a short timeout. */
+export interface ListBounds {
+  /** Clients per page (the `count` query parameter). */
+  pageSize: number;
+  /** Pages read at most. */
+  maxPages: number;
+  /** Each page's timeout. */
+  timeoutMs: number;
+}
+
+export const NAME_SEARCH: ListBounds = { pageSize: 50, maxPages: 4, timeoutMs: 2_000 };
 
 export interface EnsuredClient {
   clientId: string;
@@ -59,6 +85,7 @@ export class IdentityClient {
     method: string,
     url: string,
     body?: unknown,
+    timeoutMs: number = this.retry.requestTimeoutMs,
   ): Promise<HttpAnswer> {
     for (let round = 0; ; round++) {
       const token = await this.tokens.token();
@@ -70,7 +97,7 @@ export class IdentityClient {
           ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
         },
         body: body !== undefined ? JSON.stringify(body) : undefined,
-        timeoutMs: this.retry.requestTimeoutMs,
+        timeoutMs,
         observe: (outcome) => this.metrics.identityCall(operation, outcome),
       });
       if (answer.status === 401 && round === 0) {
@@ -103,6 +130,45 @@ export class IdentityClient {
     if (answer.status === 404) return undefined;
     if (answer.status !== 200) throw errorFromAnswer(answer);
     return this.readClient(answer);
+  }
+
+  /**
+   * The Id of a client of this tenant named `name` (letter case and outer spaces aside), other
+   * than `exceptId`; undefined when none is among the clients read. Reads at most
+   * `bounds.maxPages` pages of `bounds.pageSize` clients (GET …/AuthorizationCodeClients?skip&count),
+   * each within `bounds.timeoutMs`, without retries: the answer only informs approvers.
+   */
+  findClientNamed(name: string, exceptId: string, bounds: ListBounds = NAME_SEARCH): Promise<string | undefined> {
+    return this.searchByName(name, exceptId, bounds).catch((error: unknown) => this.clean(error));
+  }
+
+  private async searchByName(name: string, exceptId: string, bounds: ListBounds): Promise<string | undefined> {
+    const wanted = name.trim().toLowerCase();
+    const except = exceptId.toLowerCase();
+    for (let page = 0; page < bounds.maxPages; page++) {
+      const skip = page * bounds.pageSize;
+      const url = `${this.collectionUrl()}?skip=${skip}&count=${bounds.pageSize}`;
+      const answer = await this.authorized("list_clients", "GET", url, undefined, bounds.timeoutMs);
+      if (answer.status !== 200) throw errorFromAnswer(answer);
+      const parsed = listAnswer.safeParse(answer.json);
+      if (!parsed.success) {
+        throw new IdentityApiError({
+          kind: "invalid_response",
+          status: answer.status,
+          error: "The Identity API's list of clients was not a list of clients with an Id each.",
+          operationId: answer.headers.get("Operation-Id") ?? undefined,
+        });
+      }
+      const clients = parsed.data;
+      const found = clients.find((c) => c.id.toLowerCase() !== except && c.name.trim().toLowerCase() === wanted);
+      if (found) return found.id;
+      // The last page: a short one (or one that ignored count), or Total-Count reached.
+      const total = Number(answer.headers.get("Total-Count") ?? Number.NaN);
+      if (clients.length !== bounds.pageSize || (Number.isFinite(total) && skip + clients.length >= total)) {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   /** One attempt: POST, and after a 409 on our own Id, find the client that attempt already made. */

@@ -1,5 +1,5 @@
 /** The Identity API calls the bot makes, as counted. */
-export type IdentityOperation = "discovery" | "token" | "create_client" | "read_client";
+export type IdentityOperation = "discovery" | "token" | "create_client" | "read_client" | "list_clients";
 
 /** How a call ended: the HTTP status of the answer, or no answer at all. */
 export type IdentityCallOutcome = number | "network" | "timeout";

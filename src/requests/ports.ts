@@ -73,10 +73,15 @@ export const noRequestMetrics: RequestMetrics = {
   creationFinished() {},
 };
 
-/** Who may decide on requests. */
+/** Who may decide on requests: each tenant's approvers (its own, or the global ones). */
 export interface ApproverDirectory {
   /** Rejects with ApproversUnknownError when it cannot tell. */
-  isApprover(userId: string): Promise<boolean>;
+  isApprover(userId: string, tenant: string): Promise<boolean>;
+  /**
+   * The tenants whose requests `userId` may decide; empty for someone who approves nothing.
+   * Rejects with ApproversUnknownError when it cannot tell.
+   */
+  tenantsOf(userId: string): Promise<string[]>;
 }
 
 export interface NewRequest {
@@ -86,6 +91,8 @@ export interface NewRequest {
   submissionKey: string;
   expiresAt: number;
   nextReminderAt: number | null;
+  /** Approvals it needs (default 1). */
+  requiredApprovals?: number;
   /** The requester may have at most this many pending requests, this one included. */
   maxPending: number;
 }
@@ -138,6 +145,15 @@ export interface RequestStore {
   countPendingBy(requesterId: string): Promise<number>;
   /** Moves a request from `from` to `to`; undefined when it was not in `from` (someone moved it first). */
   transition(input: TransitionInput): Promise<Request | undefined>;
+  /**
+   * Counts `actor`'s approval of a pending request they have not approved yet; the one that makes
+   * the required number also moves it to approved. The request after it, or undefined when nothing
+   * was counted (not pending, or already approved by `actor`). One statement: of two approvals at
+   * once, each counts, and exactly one of them is the last.
+   */
+  approve(input: { id: number; actor: string }): Promise<Request | undefined>;
+  /** Notes another client of the tenant already named so (only the first finding counts). */
+  setNameTakenBy(id: number, clientId: string): Promise<Request | undefined>;
   /** Remembers where the approval message is (only the first post counts); the request as it is now. */
   setApprovalMessage(id: number, ref: MessageRef): Promise<Request | undefined>;
   /** Remembers the requester's DM with the Cancel button (the latest one), so it can be edited later. */
@@ -193,6 +209,14 @@ export interface RequestPage {
   hasOlder: boolean;
 }
 
+/** Whose "Waiting for you": an approver, the tenants they approve for, and whether their own requests count. */
+export interface WaitingFor {
+  approverId: string;
+  tenants: readonly string[];
+  /** Self-approval is allowed: their own requests that need one approval wait for them too. */
+  ownIncluded: boolean;
+}
+
 /** What App Home and `status` show. Reads only. */
 export interface RequestReader {
   get(id: number): Promise<Request | undefined>;
@@ -202,10 +226,10 @@ export interface RequestReader {
   /** One page of a person's requests, newest first (keyset paging: as fast on page 100 as on page 1). */
   pageByRequester(requesterId: string, cursor: PageCursor, size: number): Promise<RequestPage>;
   /**
-   * Pending requests not yet past their expiry (those can no longer be decided), oldest first,
-   * leaving out those of `excludedRequesterId`; and how many there are.
+   * Pending requests `viewer.approverId` may still approve, not yet past their expiry (those can no
+   * longer be decided), oldest first; and how many there are.
    */
-  pendingFor(excludedRequesterId: string | undefined, limit: number): Promise<{ requests: Request[]; total: number }>;
+  pendingFor(viewer: WaitingFor, limit: number): Promise<{ requests: Request[]; total: number }>;
   /** The requests still waiting for something, database-wide (monitoring). */
   openRequests(): Promise<OpenRequests>;
   auditOf(id: number): Promise<AuditEntry[]>;

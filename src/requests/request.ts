@@ -43,6 +43,12 @@ export interface Request extends RequestForm {
   decidedBy: string | null;
   decidedAt: number | null;
   decisionReason: string | null;
+  /** Approvals needed: its tenant's policy when it was submitted (a later change of policy leaves it be). */
+  requiredApprovals: number;
+  /** Who has approved so far, in order: each a different approver, never the requester. */
+  approvedBy: string[];
+  /** Another client of the tenant already named so, found after posting: a hint for approvers. */
+  nameTakenBy: string | null;
   lastError: StoredError | null;
   /** Identity API calls made for this request so far. */
   attempts: number;
@@ -60,7 +66,7 @@ export interface Request extends RequestForm {
 export interface AuditEntry {
   id: number;
   requestId: number;
-  /** A Slack user id, or "system" for the bot itself. */
+  /** A Slack user id, "system" for the bot itself, or "policy" for an approval no person clicked. */
   actor: string;
   fromStatus: RequestStatus | null;
   toStatus: RequestStatus;

@@ -6,6 +6,7 @@ import { Announcer, type OutcomeEvent } from "./announcer.ts";
 import { type ApprovalPostPolicy, ApprovalPosts } from "./approvalPosts.ts";
 import { type CreationPolicy, Creations } from "./creation.ts";
 import type { RequestForm } from "./form.ts";
+import { autoApproval, hostRefusals, POLICY_ACTOR, type TenantPolicy, type UrlField } from "./policies.ts";
 import {
   type ApprovalPostQueue,
   type ApproverDirectory,
@@ -20,23 +21,32 @@ import { nextReminderAfter } from "./reminders.ts";
 import type { Request, RequestStatus } from "./request.ts";
 import { Transitions } from "./transitions.ts";
 
+/** How long the search for another client with the same name may take (it only informs). */
+const NAME_CHECK_MS = 5_000;
+
 export interface ServicePolicy extends CreationPolicy, ApprovalPostPolicy {
   allowSelfApproval: boolean;
   maxPendingPerUser: number;
   requestTtlMs: number;
   reminderIntervalMs: number;
   maxReminders: number;
+  /** The approval policy of a tenant (README, "Approval policies"). */
+  policyFor(tenant: string): TenantPolicy;
 }
 
 export type SubmitResult =
   | { kind: "recorded"; request: Request }
   | { kind: "duplicate"; request: Request }
-  | { kind: "limit"; pending: number; max: number };
+  | { kind: "limit"; pending: number; max: number }
+  /** Refused by the tenant's policy, nothing recorded: what is wrong, by form field. */
+  | { kind: "refused"; errors: Partial<Record<UrlField, string>> };
 
 export type DecisionRefusal =
   | "not_found"
   | "not_approver"
   | "self_approval"
+  /** This approver's approval is counted already; the request waits for others. */
+  | "already_approved"
   | "already_decided"
   /** Past its expiry time: it is expired now, whether or not the sweep got there first. */
   | "expired"
@@ -63,7 +73,7 @@ export class RequestService {
   constructor(
     private readonly store: RequestStore,
     approvalPostQueue: ApprovalPostQueue,
-    identity: IdentityClients,
+    private readonly identity: IdentityClients,
     notifier: Notifier,
     private readonly approvers: ApproverDirectory,
     private readonly policy: ServicePolicy,
@@ -97,6 +107,9 @@ export class RequestService {
     originChannelId: string | undefined,
     submissionKey: string,
   ): Promise<SubmitResult> {
+    const policy = this.policy.policyFor(form.tenant);
+    const errors = hostRefusals(form, policy);
+    if (Object.keys(errors).length > 0) return { kind: "refused", errors };
     const now = this.now();
     const recorded = await this.store.record({
       form,
@@ -105,30 +118,105 @@ export class RequestService {
       submissionKey,
       expiresAt: now + this.policy.requestTtlMs,
       nextReminderAt: this.policy.maxReminders > 0 ? now + this.policy.reminderIntervalMs : null,
+      requiredApprovals: policy.requiredApprovals,
       maxPending: this.policy.maxPendingPerUser,
     });
     if (recorded.kind === "limit") return { ...recorded, max: this.policy.maxPendingPerUser };
-    if (recorded.kind === "recorded") this.transitions.recorded(recorded.request, requesterId);
-    return recorded;
+    if (recorded.kind === "duplicate") return recorded;
+    this.transitions.recorded(recorded.request, requesterId);
+    return { kind: "recorded", request: await this.approveByPolicy(recorded.request, policy) };
   }
 
-  /** Posts a recorded request for approval and tells the requester where it waits. */
-  announce(request: Request): Promise<void> {
-    return this.approvalPosts.announce(request);
+  /** A request its tenant's rule approves: approved now, by "policy" (it is created once announced). */
+  private async approveByPolicy(request: Request, policy: TenantPolicy): Promise<Request> {
+    const decision = autoApproval(policy, request);
+    if (!decision.approved) return request;
+    const approved = await this.transitions.move({
+      id: request.id,
+      from: "pending",
+      to: "approved",
+      actor: POLICY_ACTOR,
+      detail: decision.reason,
+      set: {
+        decidedBy: POLICY_ACTOR,
+        decidedAt: this.now(),
+        decisionReason: decision.reason,
+        nextReminderAt: null,
+      },
+    });
+    return approved ?? request;
   }
 
   /**
-   * Whether `userId` is an approver at all (App Home shows them what waits); false while the
-   * directory cannot tell (ApproversUnknownError): nothing is shown on a guess.
+   * Posts a recorded request for approval and tells the requester where it waits. A request
+   * approved by policy is posted all the same (without buttons), then created.
    */
-  async isApprover(userId: string): Promise<boolean> {
-    return (await this.approverStatus(userId)) === true;
+  async announce(request: Request): Promise<void> {
+    await this.approvalPosts.announce(request);
+    if (request.status === "approved") {
+      await this.creations.launch(request.id, POLICY_ACTOR, "approved", {
+        first: (claimed) => this.announcer.refreshApprovalMessage(claimed),
+      });
+      return;
+    }
+    // After the post, in the background: the post never waits for it, and a stop waits for it (bounded).
+    this.background(request.id, () => this.noteNameTaken(request));
   }
 
-  /** Whether `userId` is an approver, or "unknown" while the directory cannot tell. */
-  async approverStatus(userId: string): Promise<boolean | "unknown"> {
+  /**
+   * Looks for another client of the tenant with the request's name (a risk hint), bounded in pages
+   * and time (IdentityClient.findClientNamed, NAME_CHECK_MS in all); one found is stored on the
+   * request and shown to the approvers. A failure or a timeout only leaves the hint out, logged.
+   */
+  private async noteNameTaken(request: Request): Promise<void> {
+    const started = this.now();
+    let found: string | undefined;
     try {
-      return await this.approvers.isApprover(userId);
+      const search = this.identity.forTenant(request.tenant).findClientNamed(request.name, request.clientGuid);
+      const answer = await withTimeout(search, NAME_CHECK_MS);
+      if (!answer.done) {
+        // The search goes on after the time is up: its failure must not go unhandled.
+        search.catch(() => undefined);
+        this.log.event("warn", "name_check_failed", { request: request.id, error: "timed out" });
+        return;
+      }
+      found = answer.value;
+    } catch (error) {
+      this.log.event("warn", "name_check_failed", { request: request.id, error: errorMessage(error) });
+      return;
+    }
+    this.log.event("debug", "name_checked", {
+      request: request.id,
+      taken: found !== undefined,
+      ms: this.now() - started,
+    });
+    if (!found) return;
+    const noted = await this.store.setNameTakenBy(request.id, found);
+    if (noted) await this.announcer.refreshApprovalMessage(noted);
+  }
+
+  /**
+   * The tenants whose requests `userId` may decide (App Home shows them what waits); none while
+   * the directory cannot tell (ApproversUnknownError): nothing is shown on a guess.
+   */
+  async approverTenants(userId: string): Promise<string[]> {
+    const tenants = await this.approverTenantsOrUnknown(userId);
+    return tenants === "unknown" ? [] : tenants;
+  }
+
+  /** The tenants `userId` approves for, or "unknown" while the directory cannot tell. */
+  private async approverTenantsOrUnknown(userId: string): Promise<string[] | "unknown"> {
+    return this.unlessUnknown(() => this.approvers.tenantsOf(userId));
+  }
+
+  /** Whether `userId` approves `tenant`'s requests, or "unknown" while the directory cannot tell. */
+  private async approverOf(userId: string, tenant: string): Promise<boolean | "unknown"> {
+    return this.unlessUnknown(() => this.approvers.isApprover(userId, tenant));
+  }
+
+  private async unlessUnknown<T>(ask: () => Promise<T>): Promise<T | "unknown"> {
+    try {
+      return await ask();
     } catch (error) {
       if (error instanceof ApproversUnknownError) return "unknown";
       throw error;
@@ -144,46 +232,69 @@ export class RequestService {
   }
 
   /**
-   * Whether `userId` may read `request` in full: its requester and the approvers. "unknown" while
-   * the approvers cannot be checked; false for a request that does not exist.
+   * Whether `userId` may read `request` in full: its requester and its tenant's approvers.
+   * "unknown" while the approvers cannot be checked; false for a request that does not exist.
    */
   async mayRead(request: Request | undefined, userId: string): Promise<boolean | "unknown"> {
     if (request !== undefined && request.requesterId === userId) return true;
-    const approver = await this.approverStatus(userId);
+    const approver = await this.mayDecideOn(request, userId);
     if (approver === "unknown") return "unknown";
     return request !== undefined && approver;
   }
 
   /**
-   * Whether `actor` may decide at all, re-checked for every click before the request is even
-   * looked up; then selfApproval for the request itself.
+   * Whether `actor` approves the tenant of `request`, re-checked for every click before anything
+   * of the request is told. For a request that does not exist: whether they approve any tenant,
+   * so that to anyone who approves nothing a missing request reads like someone else's.
    */
-  private async mayDecide(actor: string): Promise<DecisionRefusal | undefined> {
-    const approver = await this.approverStatus(actor);
+  private async mayDecideOn(request: Request | undefined, actor: string): Promise<boolean | "unknown"> {
+    if (request) return this.approverOf(actor, request.tenant);
+    const tenants = await this.approverTenantsOrUnknown(actor);
+    return tenants === "unknown" ? "unknown" : tenants.length > 0;
+  }
+
+  private async mayDecide(request: Request | undefined, actor: string): Promise<DecisionRefusal | undefined> {
+    const approver = await this.mayDecideOn(request, actor);
     if (approver === "unknown") return "approvers_unknown";
     return approver ? undefined : "not_approver";
   }
 
+  /** Its requester may decide only with ALLOW_SELF_APPROVAL, and never towards several approvals. */
   private selfApproval(request: Request, actor: string): DecisionRefusal | undefined {
-    return request.requesterId === actor && !this.policy.allowSelfApproval ? "self_approval" : undefined;
+    if (request.requesterId !== actor) return undefined;
+    return !this.policy.allowSelfApproval || request.requiredApprovals > 1 ? "self_approval" : undefined;
   }
 
-  /** Approves a pending request and starts creating its client in the background. */
+  /**
+   * Counts an approval of a pending request. The one that makes the required number approves it
+   * and starts creating its client in the background; an earlier one updates the approval message.
+   */
   async approve(id: number, actor: string): Promise<DecisionResult> {
     const checked = await this.checkDecision(id, actor, "pending");
     if (!checked.ok) return checked;
-    const approved = await this.transitions.move({
-      id,
-      from: "pending",
-      to: "approved",
-      actor,
-      set: { decidedBy: actor, decidedAt: this.now() },
-    });
-    if (!approved) return this.lost(id);
+    if (checked.request.approvedBy.includes(actor)) {
+      return { ok: false, refusal: "already_approved", request: checked.request };
+    }
+    const counted = await this.transitions.approve(id, actor);
+    if (!counted) {
+      const current = await this.store.get(id);
+      if (current?.status === "pending" && current.approvedBy.includes(actor)) {
+        return { ok: false, refusal: "already_approved", request: current };
+      }
+      return this.lost(id);
+    }
+    if (counted.status === "pending") {
+      this.background(counted.id, async () => {
+        // The latest state, not this one: another approval may have come meanwhile.
+        const latest = await this.store.get(counted.id);
+        if (latest) await this.announcer.refreshApprovalMessage(latest);
+      });
+      return { ok: true, request: counted };
+    }
     void this.creations.launch(id, actor, "approved", {
       first: (claimed) => this.announcer.refreshApprovalMessage(claimed),
     });
-    return { ok: true, request: approved };
+    return { ok: true, request: counted };
   }
 
   /** Checks a deny before asking for the reason, so a refused person never sees the reason modal. */
@@ -243,10 +354,10 @@ export class RequestService {
   }
 
   private async checkDecision(id: number, actor: string, state: RequestStatus): Promise<DecisionResult> {
-    // Someone who may not decide learns nothing of the request, not even whether it exists.
-    const barred = await this.mayDecide(actor);
-    if (barred) return { ok: false, refusal: barred };
     const request = await this.store.get(id);
+    // Someone who may not decide learns nothing of the request, not even whether it exists.
+    const barred = await this.mayDecide(request, actor);
+    if (barred) return { ok: false, refusal: barred };
     if (!request) return { ok: false, refusal: "not_found" };
     const refusal = this.selfApproval(request, actor);
     if (refusal) return { ok: false, refusal, request };
@@ -298,10 +409,15 @@ export class RequestService {
    * the approval message, replies in its thread, DMs the requester.
    */
   private followUp(request: Request, event: OutcomeEvent): void {
+    this.background(request.id, () => this.announcer.announceOutcome(request, event));
+  }
+
+  /** Runs `task` in the next turn of the event loop (after the caller's ack), tracked for a graceful stop. */
+  private background(requestId: number, task: () => Promise<void>): void {
     const work = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.announcer.announceOutcome(request, event))
+      .then(task)
       .catch((error: unknown) =>
-        this.log.event("warn", "announce_failed", { request: request.id, error: errorMessage(error) }),
+        this.log.event("warn", "announce_failed", { request: requestId, error: errorMessage(error) }),
       )
       .finally(() => this.followUps.delete(work));
     this.followUps.add(work);

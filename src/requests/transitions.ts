@@ -46,6 +46,27 @@ export class Transitions {
     return moved;
   }
 
+  /** Counts an approval (RequestStore.approve); the last one needed moves the request to approved. */
+  async approve(id: number, actor: string): Promise<Request | undefined> {
+    const counted = await this.store.approve({ id, actor });
+    if (!counted) return undefined;
+    const approvals = { approvals: counted.approvedBy.length, required: counted.requiredApprovals };
+    if (counted.status === "approved") {
+      this.log.event("info", "transition", {
+        request: id,
+        actor,
+        from: "pending",
+        to: "approved",
+        ...approvals,
+        ageMs: counted.updatedAt - counted.createdAt,
+      });
+    } else {
+      this.log.event("info", "approval_counted", { request: id, actor, ...approvals });
+    }
+    this.changed(counted);
+    return counted;
+  }
+
   private changed(request: Request): void {
     for (const listener of this.changeListeners) {
       try {

@@ -301,8 +301,10 @@ describe("db:copy (SQLite into PostgreSQL)", () => {
 
   it("copies from a file an earlier version of the bot wrote, and leaves that file as it was", async () => {
     await seedSqlite(source);
-    // As the previous version left it: without the newest migration's column.
-    await rawSql({ databasePath: source }, "alter table approval_post_retries drop column claimed_until");
+    // As the previous version left it: without the newest migration's columns (0007_approval_policies).
+    for (const column of ["required_approvals", "approved_by", "name_taken_by"]) {
+      await rawSql({ databasePath: source }, `alter table requests drop column ${column}`);
+    }
     await rawSql(
       { databasePath: source },
       "delete from __drizzle_migrations where created_at = (select max(created_at) from __drizzle_migrations)",

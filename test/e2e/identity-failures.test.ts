@@ -245,9 +245,16 @@ describe("Identity API failures: failed requests, their message, and Retry", () 
   it("invalid_client is reported as a configuration problem, without the secret, and no client call is made", async () => {
     h = await Harness.start();
     h.identity.clientSecret = "rotated-by-someone-else";
-    const { ts, failed } = await approveUntilFailed();
+    const { id, ts } = await h.submitValid();
+    // The name check after the post asks for a token first, and fails the same way.
+    await h.nameCheckDone(id);
     expect(h.identity.callsTo("token")).toHaveLength(1);
+    await h.click(APPROVER, "approve_request", id, ts);
+    const failed = await h.waitForStatus(id, "failed", WAIT_MS);
+    // The creation asked once more, and never retried a refusal of the bot's own credentials.
+    expect(h.identity.callsTo("token")).toHaveLength(2);
     expect(h.identity.callsTo("POST clients")).toHaveLength(0);
+    expect(h.identity.callsTo("GET clients")).toHaveLength(0);
     expect(failed.lastError?.error).toContain("refused the bot's own credentials");
     expect(failed.lastError?.resolution).toContain("OCS_CLIENT_ID and OCS_CLIENT_SECRET");
     const update = await waitForApprovalUpdate(h, ts, (t) => t.includes("invalid_client"), "the credentials problem");

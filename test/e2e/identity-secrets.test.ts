@@ -86,13 +86,16 @@ describe("Identity API: no secret leaks", () => {
     await h.waitForStatus(c.id, "created", WAIT_MS);
 
     // 4. The secret stops working: 401, then invalid_client with the secret echoed back; then Retry.
+    // (Submitted first: the name check after the post must not be the one to meet the refusal.)
+    const d = await h.submitValid();
+    await h.nameCheckDone(d.id);
     h.identity.revokeTokens();
     h.identity.inject({
       route: "token",
       status: 400,
       body: { error: "invalid_client", error_description: `client_secret '${OCS_CLIENT_SECRET}' is not valid` },
     });
-    const d = await submitAndApprove();
+    await h.click(APPROVER, "approve_request", d.id, d.ts);
     const failedD = await h.waitForStatus(d.id, "failed", WAIT_MS);
     expect(failedD.lastError?.error).toContain("invalid_client");
     await retryOnceShown(d, "invalid_client", "the credentials problem");

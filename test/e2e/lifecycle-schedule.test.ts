@@ -284,7 +284,10 @@ describe("expiry is enforced at decision time, before any sweep", () => {
     expect(buttonValues(home.blocks, "approve_request")).toContain(String(live.id));
     expect(buttonValues(home.blocks, "approve_request")).not.toContain(String(stale.id));
     expect(buttonValues(home.blocks, "deny_request")).not.toContain(String(stale.id));
-    const pending = await h.store.reads.pendingFor(APPROVER.id, 100);
+    const pending = await h.store.reads.pendingFor(
+      { approverId: APPROVER.id, tenants: ["default"], ownIncluded: false },
+      100,
+    );
     expect(pending.requests.map((r) => r.id)).not.toContain(stale.id);
     expect(home.text).toContain(`Waiting for you (${pending.total})`);
     // Still pending in the database until a decision or the sweep expires it.

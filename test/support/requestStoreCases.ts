@@ -21,7 +21,7 @@ export interface StoreFixture {
   dispose(): Promise<void>;
 }
 
-const FORM_VALUE: RequestForm = {
+export const FORM_VALUE: RequestForm = {
   tenant: "default",
   name: "App",
   redirectUris: ["https://app.example.com/cb"],
@@ -278,15 +278,16 @@ export function requestStoreCases(name: string, makeFixture: () => Promise<Store
       const decided = await record({ submissionKey: "V5", expiresAt: T0 + 300 });
       await store.transition({ id: decided.id, from: "pending", to: "denied", actor: "UA" });
       const reads = db.stores.reads;
-      expect(await reads.pendingFor(undefined, 10)).toEqual({
+      const anyone = { approverId: "UA", tenants: ["default"], ownIncluded: true };
+      expect(await reads.pendingFor(anyone, 10)).toEqual({
         requests: [past, atNow, open, other].map((r) => expect.objectContaining({ id: r.id })),
         total: 4,
       });
       now = T0 + 200;
-      const waiting = await reads.pendingFor(undefined, 10);
+      const waiting = await reads.pendingFor(anyone, 10);
       expect(waiting.requests.map((r) => r.id)).toEqual([open.id, other.id]);
       expect(waiting.total).toBe(2);
-      expect(await reads.pendingFor("U2", 10)).toEqual({
+      expect(await reads.pendingFor({ approverId: "U2", tenants: ["default"], ownIncluded: false }, 10)).toEqual({
         requests: [expect.objectContaining({ id: open.id })],
         total: 1,
       });

@@ -26,7 +26,12 @@ function setUp(options: { listed?: string[] } = {}) {
   const lines: string[] = [];
   const log = createLogger({ level: "debug", redactor: new Redactor(), write: (l) => lines.push(l) });
   let clock = 1_000_000;
-  const approvers = new SlackApprovers(slack, options.listed ?? ["U0LISTED"], "S0GROUP", log, () => clock);
+  const global = { userIds: options.listed ?? ["U0LISTED"], usergroupId: "S0GROUP" };
+  const tenants = new Map([
+    ["default", undefined],
+    ["lab", { userIds: ["U0LAB"], usergroupId: undefined }],
+  ]);
+  const approvers = new SlackApprovers(slack, global, tenants, log, () => clock);
   return {
     slack,
     lines,
@@ -46,39 +51,60 @@ describe("approvers from a user group", () => {
 
   it("keeps honouring the last known members for a few minutes, then refuses to guess", async () => {
     const { slack, approvers, advance, lines } = setUp();
-    expect(await approvers.isApprover("U0BOB")).toBe(true);
+    expect(await approvers.isApprover("U0BOB", "default")).toBe(true);
     // Bob leaves the group, and Slack stops answering.
     slack.members = ["U0ALICE"];
     slack.down = true;
     advance(2 * MINUTE);
-    expect(await approvers.isApprover("U0BOB")).toBe(true);
-    expect(await approvers.isApprover("U0MALLORY")).toBe(false);
+    expect(await approvers.isApprover("U0BOB", "default")).toBe(true);
+    expect(await approvers.isApprover("U0MALLORY", "default")).toBe(false);
     advance(APPROVER_LIST_MAX_AGE_MS - 2 * MINUTE);
-    await expect(approvers.isApprover("U0BOB")).rejects.toBeInstanceOf(ApproversUnknownError);
-    await expect(approvers.isApprover("U0ALICE")).rejects.toBeInstanceOf(ApproversUnknownError);
+    await expect(approvers.isApprover("U0BOB", "default")).rejects.toBeInstanceOf(ApproversUnknownError);
+    await expect(approvers.isApprover("U0ALICE", "default")).rejects.toBeInstanceOf(ApproversUnknownError);
     expect(lines.some((l) => l.includes('"event":"usergroup_lookup_failed"'))).toBe(true);
     // The listed approvers need no lookup.
-    expect(await approvers.isApprover("U0LISTED")).toBe(true);
+    expect(await approvers.isApprover("U0LISTED", "default")).toBe(true);
 
     // Slack answers again: the current list, Bob no longer in it.
     slack.down = false;
-    expect(await approvers.isApprover("U0BOB")).toBe(false);
-    expect(await approvers.isApprover("U0ALICE")).toBe(true);
+    expect(await approvers.isApprover("U0BOB", "default")).toBe(false);
+    expect(await approvers.isApprover("U0ALICE", "default")).toBe(true);
   });
 
   it("refuses to guess when the group was never read", async () => {
     const { slack, approvers } = setUp();
     slack.down = true;
-    await expect(approvers.isApprover("U0ALICE")).rejects.toThrow(/approvers/i);
-    expect(await approvers.isApprover("U0LISTED")).toBe(true);
+    await expect(approvers.isApprover("U0ALICE", "default")).rejects.toThrow(/approvers/i);
+    expect(await approvers.isApprover("U0LISTED", "default")).toBe(true);
   });
 
   it("asks Slack at most once a minute while it answers", async () => {
     const { slack, approvers, advance } = setUp();
-    for (let i = 0; i < 5; i++) await approvers.isApprover("U0ALICE");
+    for (let i = 0; i < 5; i++) await approvers.isApprover("U0ALICE", "default");
     expect(slack.calls).toBe(1);
     advance(MINUTE + 1);
-    await approvers.isApprover("U0ALICE");
+    await approvers.isApprover("U0ALICE", "default");
     expect(slack.calls).toBe(2);
+  });
+
+  it("answers per tenant, and leaves out of tenantsOf only the tenants it cannot tell about", async () => {
+    const { slack, approvers, advance } = setUp();
+    expect(await approvers.isApprover("U0ALICE", "lab")).toBe(false);
+    expect(await approvers.isApprover("U0LAB", "lab")).toBe(true);
+    expect(await approvers.isApprover("U0LAB", "default")).toBe(false);
+    // A tenant no longer configured falls back to the global approvers.
+    expect(await approvers.isApprover("U0ALICE", "gone")).toBe(true);
+    expect(await approvers.tenantsOf("U0ALICE")).toEqual(["default"]);
+    expect(await approvers.tenantsOf("U0LAB")).toEqual(["lab"]);
+    expect(await approvers.tenantsOf("U0MALLORY")).toEqual([]);
+
+    slack.down = true;
+    advance(APPROVER_LIST_MAX_AGE_MS);
+    // The lab's approver is listed: no lookup needed, and what cannot be told is left out.
+    expect(await approvers.tenantsOf("U0LAB")).toEqual(["lab"]);
+    // Nothing can be told of the only tenant that might be theirs: no guess either way.
+    await expect(approvers.tenantsOf("U0ALICE")).rejects.toBeInstanceOf(ApproversUnknownError);
+    await expect(approvers.isApprover("U0ALICE", "default")).rejects.toBeInstanceOf(ApproversUnknownError);
+    expect(await approvers.isApprover("U0ALICE", "lab")).toBe(false);
   });
 });

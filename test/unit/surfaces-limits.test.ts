@@ -51,6 +51,33 @@ function maximal(status: RequestStatus, overrides: Partial<Request> = {}): Reque
   });
 }
 
+/** Five approvers' ids, as long as Slack's (W + 10). */
+const FIVE = ["W0APPROVE01", "W0APPROVE02", "W0APPROVE03", "W0APPROVE04", "W0APPROVE05"];
+const fourOfFive = () => maximal("pending", { requiredApprovals: 5, approvedBy: FIVE.slice(0, 4) });
+const byFive = (status: RequestStatus) =>
+  maximal(status, { requiredApprovals: 5, approvedBy: FIVE, decidedBy: FIVE[4] ?? null });
+const byPolicy = () =>
+  maximal("created", { decidedBy: "policy", decisionReason: "only loopback URLs", approvedBy: [] });
+
+/**
+ * Every risk hint at once, at its longest: five approvals needed, half the redirect and logout URLs
+ * plain http on loopback (as long as the form allows), hosts that differ both ways, the shortest
+ * lifetime, ten redirect URLs, and a long, hostile Id for the client of the same name.
+ */
+function everyHint(status: RequestStatus = "pending"): Request {
+  const r = maximal(status);
+  const loopback = (urls: string[]) =>
+    urls.map((u, i) => (i % 2 ? u : u.replace(/^https:\/\/[^/]+/, "http://localhost:65535")));
+  return {
+    ...r,
+    requiredApprovals: 5,
+    approvedBy: status === "pending" ? FIVE.slice(0, 4) : r.approvedBy,
+    redirectUris: loopback(r.redirectUris),
+    postLogoutRedirectUris: loopback(r.postLogoutRedirectUris),
+    nameTakenBy: `${HOSTILE} ${"&<>".repeat(100)}`,
+  };
+}
+
 const STATUSES: RequestStatus[] = [
   "pending",
   "approved",
@@ -112,6 +139,41 @@ function everySurface(): [string, string, Args][] {
     out.push([`thread reply, ${event}`, "chat.postMessage", post(approverThreadMessage(maximal(s), event, CTX))]);
   }
   out.push(["superseded card", "chat.update", post(supersededCard(maximal("pending")))]);
+  // Approval policies at their maximums: 5 approvals, 4 of them in; approved by 5; approved by policy.
+  out.push(["approval message, 4 of 5 approvals", "chat.update", post(approvalMessage(fourOfFive(), TENANT))]);
+  out.push(["approval message, approved by 5", "chat.update", post(approvalMessage(byFive("created"), TENANT))]);
+  out.push(["approval message, approved by policy", "chat.update", post(approvalMessage(byPolicy(), TENANT))]);
+  out.push(["approval message, every risk hint", "chat.update", post(approvalMessage(everyHint(), TENANT))]);
+  out.push([
+    "approval message, every risk hint, failed",
+    "chat.update",
+    post(approvalMessage(everyHint("failed"), TENANT)),
+  ]);
+  out.push([
+    "full request, every risk hint",
+    "views.open",
+    { trigger_id: "T", view: fullRequestModal(everyHint(), TENANT) },
+  ]);
+  out.push([
+    "thread reply, reminder at 4 of 5",
+    "chat.postMessage",
+    post(approverThreadMessage(fourOfFive(), "reminder", CTX)),
+  ]);
+  out.push([
+    "thread reply, created by 5",
+    "chat.postMessage",
+    post(approverThreadMessage(byFive("created"), "created", CTX)),
+  ]);
+  out.push([
+    "requester DM, failed after 5",
+    "chat.postMessage",
+    post(requesterMessage(byFive("failed"), "failed", CTX)),
+  ]);
+  out.push([
+    "refusal, already approved",
+    "chat.postEphemeral",
+    { channel: "C0APPROVALS", user: "U0APPROVE1", text: refusalText("already_approved", fourOfFive()) },
+  ]);
   const many = (n: number, status: RequestStatus) =>
     Array.from({ length: n }, (_, i) => maximal(status, { id: 999_000 + i }));
   out.push([
@@ -130,7 +192,10 @@ function everySurface(): [string, string, Args][] {
         hasNewer: true,
         hasOlder: true,
         cursor: { before: 999_999 },
-        waiting: { requests: many(HOME_WAITING_SIZE, "pending"), total: 300 },
+        waiting: {
+          requests: many(HOME_WAITING_SIZE, "pending").map((r) => ({ ...r, ...fourOfFive(), id: r.id })),
+          total: 300,
+        },
         approvalChannelId: "C0APPROVALS",
         tenantLabel: () => TENANT,
         notice: refusalText("already_decided", maximal("denied")),
@@ -268,6 +333,23 @@ describe("what approvers see is what Approve creates", () => {
     expect(text).toContain("(Shortened here: “View full request” shows all of it.)");
   });
 
+  it("the approval message and the full view flag every risk hint, each bounded", () => {
+    const r = everyHint();
+    for (const blocks of [approvalMessage(r, TENANT).blocks, fullRequestModal(r, TENANT).blocks]) {
+      const text = textObjects(blocks)
+        .map((t) => t.text)
+        .join("\n");
+      expect(text).toContain("Worth a second look");
+      expect(text).toContain("Another client in this tenant already has this name (client Id <!channel>");
+      expect(text).toContain("Plain http loopback URLs in a tenant that needs 5 approvals: http://localhost:65535/");
+      expect(text).toContain("and 7 more.");
+      expect(text).toContain("Redirect hosts and CORS origins differ: CORS origins on ");
+      expect(text).toContain("Token lifetime of 60 s, under 5 minutes.");
+      expect(text).toContain("10 redirect URLs (more than 5).");
+    }
+    expect(blockTextLength(approvalMessage(r, TENANT).blocks)).toBeLessThanOrEqual(MESSAGE_TEXT_BUDGET);
+  });
+
   it("the Approve confirmation names the whole client and the tenant within 300 characters", () => {
     const label = `${"very-long-tenant-name-".repeat(8)} (uswe.datahub.connect.aveva.com)`;
     const text = confirmText(r, label);
@@ -276,5 +358,10 @@ describe("what approvers see is what Approve creates", () => {
     expect(text).toContain("now, with 10 redirect URLs, 10 logout URLs and 10 CORS origins?");
     expect(text).not.toMatch(/\p{Cs}/u);
     expect(confirmText(r, undefined)).toMatch(/^Create the client “.*” now, with 10 redirect URLs/);
+    // Five approvals needed, none in yet: the longest wording, the name still whole.
+    const counted = confirmText({ ...r, requiredApprovals: 5 }, label);
+    expect(counted.length).toBeLessThanOrEqual(300);
+    expect(counted).toContain(`Approve the client “${r.name}” in very-long-tenant-name-`);
+    expect(counted).toContain("Approval 1 of 5: created at the 5th.");
   });
 });

@@ -38,6 +38,9 @@ export function postgresKit(db: PostgresDrizzle): Kit {
         .returning(),
     updateApprovalPostRetries: (set, where) =>
       db.update(approvalPostRetries).set(set).where(where).returning({ requestId: approvalPostRetries.requestId }),
+    jsonAppend: (column, value) => sql`${column} || jsonb_build_array(${value}::text)`,
+    jsonHas: (column, value) => sql`${column} @> jsonb_build_array(${value}::text)`,
+    jsonLength: (column) => sql`jsonb_array_length(${column})`,
     prepared: preparedCache(),
     // A transaction holding an advisory lock on the key: replicas take turns, and the statements
     // inside see what the previous holder committed.

@@ -1,4 +1,4 @@
-import { count, getTableColumns } from "drizzle-orm";
+import { count, getTableColumns, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { type Kit, preparedCache } from "../kit.ts";
 import * as schema from "./schema.ts";
@@ -36,6 +36,9 @@ export function sqliteKit(db: BetterSQLite3Database<typeof schema>): Kit {
         .returning(),
     updateApprovalPostRetries: (set, where) =>
       db.update(approvalPostRetries).set(set).where(where).returning({ requestId: approvalPostRetries.requestId }),
+    jsonAppend: (column, value) => sql`json_insert(${column}, '$[#]', ${value})`,
+    jsonHas: (column, value) => sql`exists (select 1 from json_each(${column}) where json_each.value = ${value})`,
+    jsonLength: (column) => sql`json_array_length(${column})`,
     prepared: preparedCache(),
     exclusively: <T>(_key: string, work: (kit: Kit) => Promise<T>): Promise<T> => {
       const run = queue.then(() => work(kit));

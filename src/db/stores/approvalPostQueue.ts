@@ -1,4 +1,5 @@
 import { and, asc, eq, exists, gt, isNull, lt, lte, not, or, type SQL, sql } from "drizzle-orm";
+import { POLICY_ACTOR } from "../../requests/policies.ts";
 import type { ApprovalPostQueue } from "../../requests/ports.ts";
 import type { ApprovalPostRetry, Request } from "../../requests/request.ts";
 import { allOf, type Kit, slot } from "../kit.ts";
@@ -19,7 +20,8 @@ export class KitApprovalPostQueue implements ApprovalPostQueue {
       .requests()
       .where(
         and(
-          eq(r.status, "pending"),
+          // A request approved by policy is posted all the same, so the approvers see it.
+          or(eq(r.status, "pending"), eq(r.decidedBy, POLICY_ACTOR)),
           isNull(r.approvalMessageTs),
           or(
             exists(this.kit.approvalPostRetries().where(and(retryOf, lte(p.nextAttemptAt, now), unclaimed(p, now)))),

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, gt, lt, ne, type SQL } from "drizzle-orm";
-import type { OpenRequests, PageCursor, RequestPage, RequestReader } from "../../requests/ports.ts";
+import { and, asc, desc, eq, gt, inArray, lt, ne, not, or, type SQL, sql } from "drizzle-orm";
+import type { OpenRequests, PageCursor, RequestPage, RequestReader, WaitingFor } from "../../requests/ports.ts";
 import type { AuditEntry, Request, RequestStatus } from "../../requests/request.ts";
 import type { Kit } from "../kit.ts";
 
@@ -63,17 +63,19 @@ export class KitRequestReader implements RequestReader {
     };
   }
 
-  async pendingFor(
-    excludedRequesterId: string | undefined,
-    limit: number,
-  ): Promise<{ requests: Request[]; total: number }> {
+  async pendingFor(viewer: WaitingFor, limit: number): Promise<{ requests: Request[]; total: number }> {
     const t = this.t;
+    if (viewer.tenants.length === 0) return { requests: [], total: 0 };
+    const notMine = ne(t.requesterId, viewer.approverId);
     // Past its expiry a request can no longer be decided (the service expires it at the click),
     // whether or not the sweep has got to it: it is not offered.
     const waiting = and(
       eq(t.status, "pending"),
       gt(t.expiresAt, this.now()),
-      excludedRequesterId === undefined ? undefined : ne(t.requesterId, excludedRequesterId),
+      inArray(t.tenant, [...viewer.tenants]),
+      // Never their own request when it needs more than one approval: the requester never counts.
+      viewer.ownIncluded ? or(notMine, eq(t.requiredApprovals, 1)) : notMine,
+      not(this.kit.jsonHas(t.approvedBy, sql`${viewer.approverId}`)),
     );
     const [requests, [counted]] = await Promise.all([
       this.kit.requests().where(waiting).orderBy(asc(t.id)).limit(limit),

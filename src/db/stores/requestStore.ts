@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, not, sql } from "drizzle-orm";
 import type { MessageRef, NewRequest, RecordResult, RequestStore, TransitionInput } from "../../requests/ports.ts";
 import type { Request, RequestStatus } from "../../requests/request.ts";
 import { canTransition } from "../../requests/states.ts";
@@ -51,6 +51,9 @@ export class KitRequestStore implements RequestStore {
         decidedBy: null,
         decidedAt: null,
         decisionReason: null,
+        requiredApprovals: input.requiredApprovals ?? 1,
+        approvedBy: [],
+        nameTakenBy: null,
         lastError: null,
         attempts: 0,
         outcomeNotifiedAt: null,
@@ -124,6 +127,42 @@ export class KitRequestStore implements RequestStore {
       ...(leased ? { leaseEndedBefore: input.leaseEndedBefore } : {}),
     });
     return moved;
+  }
+
+  async approve(input: { id: number; actor: string }): Promise<Request | undefined> {
+    const kit = this.kit;
+    const t = this.t;
+    const [approved] = await kit.prepared("approve", () => {
+      // Every value is computed from the row itself, so PostgreSQL recomputes it from the row as
+      // the previous approval left it when two approvals of one request wait for each other.
+      const count = sql`(${kit.jsonLength(t.approvedBy)} + 1)`;
+      const last = sql`${count} >= ${t.requiredApprovals}`;
+      return kit.updateRequests(
+        {
+          approvedBy: kit.jsonAppend(t.approvedBy, slot("actor")),
+          // Always set, even when it stays pending: the audit trigger fires on every write of the
+          // status, so each approval leaves its row (pending → pending, "approval 1 of 2").
+          status: sql`case when ${last} then 'approved' else 'pending' end`,
+          decidedBy: sql`case when ${last} then ${slot("actor")} else ${t.decidedBy} end`,
+          decidedAt: sql`case when ${last} then ${slot("now")} else ${t.decidedAt} end`,
+          nextReminderAt: sql`case when ${last} then null else ${t.nextReminderAt} end`,
+          updatedAt: slot("now"),
+          lastActor: slot("actor"),
+          lastDetail: sql`'approval ' || ${count} || ' of ' || ${t.requiredApprovals}`,
+        },
+        allOf(eq(t.id, slot("id")), eq(t.status, "pending"), not(kit.jsonHas(t.approvedBy, slot("actor")))),
+      );
+    })({ id: input.id, actor: input.actor, now: this.now() });
+    return approved;
+  }
+
+  async setNameTakenBy(id: number, clientId: string): Promise<Request | undefined> {
+    const t = this.t;
+    const [updated] = await this.kit.updateRequests(
+      { nameTakenBy: clientId },
+      allOf(eq(t.id, id), isNull(t.nameTakenBy)),
+    );
+    return updated;
   }
 
   async setApprovalMessage(id: number, ref: MessageRef): Promise<Request | undefined> {

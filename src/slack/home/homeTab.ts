@@ -70,19 +70,20 @@ export class HomeTab {
   /** The Home view for one person (database reads only; no Slack call). */
   async build(userId: string, cursor: HomeCursor, notice?: string): Promise<{ view: HomeView; approver: boolean }> {
     const { service, reads } = this.deps;
-    const excluded = service.allowsSelfApproval ? undefined : userId;
-    const [approver, page, mineTotal] = await Promise.all([
-      service.isApprover(userId),
+    const [tenants, page, mineTotal] = await Promise.all([
+      service.approverTenants(userId),
       reads.pageByRequester(userId, cursor, HOME_PAGE_SIZE),
       reads.countByRequester(userId),
     ]);
+    const approver = tenants.length > 0;
+    const waitingFor = { approverId: userId, tenants, ownIncluded: service.allowsSelfApproval };
     const view = homeView({
       mine: page.rows,
       mineTotal,
       hasNewer: page.hasNewer,
       hasOlder: page.hasOlder,
       cursor,
-      waiting: approver ? await reads.pendingFor(excluded, HOME_WAITING_SIZE) : undefined,
+      waiting: approver ? await reads.pendingFor(waitingFor, HOME_WAITING_SIZE) : undefined,
       approvalChannelId: this.deps.approvalChannelId,
       tenantLabel: this.deps.tenantLabel,
       notice,

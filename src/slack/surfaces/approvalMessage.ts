@@ -1,9 +1,11 @@
 import type { ActionsBlock, ContextBlock, KnownBlock } from "@slack/types";
 import type { Request, StoredError } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
+import { approvalProgress, approverNames } from "./approvals.ts";
 import { actions, button, context, divider, header, LIMITS, section, typed } from "./blocks.ts";
 import { escapeMrkdwn, escapeWithin, fitText, mention, plural, slackDate } from "./format.ts";
 import { RequestRef, requestSummary, requestTitle, VIEW_FULL_REQUEST, viewButton } from "./requestSummary.ts";
+import { riskHintBlocks } from "./riskHints.ts";
 
 export interface SlackMessage {
   text: string;
@@ -12,11 +14,12 @@ export interface SlackMessage {
 
 /** The status line under a request: what state it is in, who moved it there and when (a deny reason apart: see statusContext). */
 export function statusLine(r: Request): string {
-  const by = r.decidedBy ? ` by ${mention(r.decidedBy)}` : "";
+  const by = r.decidedBy ? ` by ${approverNames(r)}` : "";
   const when = r.decidedAt ? ` on ${slackDate(r.decidedAt)}` : "";
+  const progress = approvalProgress(r);
   switch (r.status) {
     case "pending":
-      return `:hourglass_flowing_sand: Waiting for a decision · expires ${slackDate(r.expiresAt)}`;
+      return `:hourglass_flowing_sand: Waiting for ${progress ? `approvals · ${progress}` : "a decision"} · expires ${slackDate(r.expiresAt)}`;
     case "approved":
       return `:white_check_mark: Approved${by}${when} · creating the client…`;
     case "creating":
@@ -26,7 +29,8 @@ export function statusLine(r: Request): string {
     case "failed":
       return `:warning: Approved${by}${when} · creating the client failed (attempt ${r.attempts})`;
     case "denied":
-      return `:no_entry: Denied${by}${when}${r.decisionReason ? ". Reason:" : ""}`;
+      // The decider alone: approvals counted before a deny did not decide it.
+      return `:no_entry: Denied${r.decidedBy ? ` by ${mention(r.decidedBy)}` : ""}${when}${r.decisionReason ? ". Reason:" : ""}`;
     case "cancelled":
       return `:heavy_multiplication_x: Cancelled by the requester${when}`;
     case "expired":
@@ -64,6 +68,7 @@ export function approvalMessage(r: Request, tenantLabel: string | undefined): Sl
       `${mention(r.requesterId)} asks for a new authorization code client${tenantLabel ? ` in *${escapeMrkdwn(tenantLabel)}*` : ""}.`,
     ),
     ...requestSummary(r, tenantLabel),
+    ...riskHintBlocks(r),
     divider(),
   ];
   if (r.status === "failed" && r.lastError) blocks.push(section(errorText(r.lastError)));
@@ -81,10 +86,18 @@ export function approvalMessage(r: Request, tenantLabel: string | undefined): Sl
   return { text: `${RequestRef(r)} — ${plainStatus(r)}`, blocks };
 }
 
+const ordinal = (n: number) => `${n}${n === 1 ? "st" : n === 2 ? "nd" : n === 3 ? "rd" : "th"}`;
+
+/** Whether one more approval is the last one needed: the click creates the client. */
+function createsClient(r: Pick<Request, "approvedBy" | "requiredApprovals">): boolean {
+  return r.approvedBy.length + 1 >= r.requiredApprovals;
+}
+
 /**
  * What the Approve confirmation says, within Slack's 300 characters whatever the name and tenant:
- * the client, where, and how many URLs it gets. The name keeps all of its room (the form allows
- * 100 characters); the tenant's label gets what is left. plain_text, so nothing in it is parsed.
+ * the client, where, how many URLs it gets, and — when several approvals are needed — whether this
+ * click creates it or counts towards it. The name keeps all of its room (the form allows 100
+ * characters); the tenant's label gets what is left. plain_text, so nothing in it is parsed.
  */
 export function confirmText(r: Request, tenantLabel: string | undefined): string {
   const lists = [
@@ -92,8 +105,15 @@ export function confirmText(r: Request, tenantLabel: string | undefined): string
     plural(r.postLogoutRedirectUris.length, "logout URL"),
     plural(r.allowedCorsOrigins.length, "CORS origin"),
   ];
-  const tail = ` now, with ${lists[0]}, ${lists[1]} and ${lists[2]}? “${VIEW_FULL_REQUEST}” shows them all.`;
-  const head = "Create the client “";
+  const next = r.approvedBy.length + 1;
+  const creates = createsClient(r);
+  const head = creates ? "Create the client “" : "Approve the client “";
+  const counted = creates
+    ? r.requiredApprovals > 1
+      ? ` Yours is approval ${next} of ${r.requiredApprovals}.`
+      : ""
+    : ` Approval ${next} of ${r.requiredApprovals}: created at the ${ordinal(r.requiredApprovals)}.`;
+  const tail = `${creates ? " now" : ""}, with ${lists[0]}, ${lists[1]} and ${lists[2]}?${counted} “${VIEW_FULL_REQUEST}” shows them all.`;
   const inTenant = tenantLabel ? "” in " : "”";
   const room = LIMITS.confirmText - head.length - inTenant.length - tail.length;
   const name = fitText(r.name, room - (tenantLabel ? Math.min(tenantLabel.length, 40) : 0)).text;
@@ -109,9 +129,9 @@ export function decisionButtons(r: Request, tenantLabel: string | undefined): Ac
     button("Approve", ACTIONS.approve, id, {
       style: "primary",
       confirm: {
-        title: { type: "plain_text", text: "Create this client?" },
+        title: { type: "plain_text", text: createsClient(r) ? "Create this client?" : "Approve this request?" },
         text: { type: "plain_text", text: confirmText(r, tenantLabel), emoji: false },
-        confirm: { type: "plain_text", text: "Approve and create" },
+        confirm: { type: "plain_text", text: createsClient(r) ? "Approve and create" : "Approve" },
         deny: { type: "plain_text", text: "Not yet" },
       },
     }),

@@ -6,6 +6,7 @@ import { statusContext } from "./approvalMessage.ts";
 import { context, fields, LIMITS, section, typedPieces, typedSection } from "./blocks.ts";
 import { clip, describeLifetime, escapeMrkdwn, mention, slackDate } from "./format.ts";
 import { listInFull } from "./requestSummary.ts";
+import { riskHintBlocks } from "./riskHints.ts";
 
 /**
  * "View full request": everything Approve sends to the Identity API, in full and exactly as sent —
@@ -25,6 +26,7 @@ export function fullRequestModal(r: Request, tenantLabel: string | undefined): M
         `${mention(r.requesterId)} asked on ${slackDate(r.createdAt)} for an authorization code client. This is everything *Approve* creates, exactly as it will be sent:`,
       ),
       statusContext(r),
+      ...riskHintBlocks(r),
       section("*Name*"),
       typedSection(body.Name),
       fields([

@@ -3,6 +3,7 @@ import * as z from "zod";
 import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, CALLBACKS, COMMAND } from "../ids.ts";
 import { decisionButtons } from "./approvalMessage.ts";
+import { approvalProgress } from "./approvals.ts";
 import { actions, button, context, divider, header, section, typedSection } from "./blocks.ts";
 import { channelLink, describeLifetime, escapeMrkdwn, fitText, mention, plural, slackDate } from "./format.ts";
 import { requestLine } from "./status.ts";
@@ -97,9 +98,10 @@ function waitingItem(r: Request, tenantLabel: string | undefined): KnownBlock[] 
     `Justification: ${justification.text}`,
     ...(shortened ? ["(Shortened here: “View full request” shows all of it.)"] : []),
   ].join("\n");
+  const progress = approvalProgress(r);
   return [
     section(
-      `*#${r.id}* from ${mention(r.requesterId)}${tenant} · token lifetime ${describeLifetime(r.accessTokenLifetime)} · expires ${slackDate(r.expiresAt)}`,
+      `*#${r.id}* from ${mention(r.requesterId)}${tenant} · token lifetime ${describeLifetime(r.accessTokenLifetime)} · expires ${slackDate(r.expiresAt)}${progress ? ` · ${progress}` : ""}`,
     ),
     typedSection(typedText),
     decisionButtons(r, tenantLabel),

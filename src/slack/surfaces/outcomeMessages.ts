@@ -3,6 +3,7 @@ import type { ApproverEvent, RequesterEvent } from "../../requests/ports.ts";
 import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, COMMAND } from "../ids.ts";
 import { errorText, plainStatus, type SlackMessage, statusContext } from "./approvalMessage.ts";
+import { approverNames, stillWaitingFor } from "./approvals.ts";
 import { actions, button, context, header, section, typedSection } from "./blocks.ts";
 import { channelLink, describeHours, escapeMrkdwn, escapeWithin, mention, slackDate } from "./format.ts";
 import { RequestRef, requestRef, requestSummary, requestTitle, viewButton } from "./requestSummary.ts";
@@ -145,7 +146,7 @@ export function requesterMessage(r: Request, event: RequesterEvent, ctx: Message
         blocks: [
           header(`Client ready: ${r.name}`),
           section(
-            `:white_check_mark: Request #${r.id} was approved by ${mention(r.decidedBy ?? "")} and the authorization code client ${name(r)} now exists${ctx.tenantLabel ? ` in *${escapeMrkdwn(ctx.tenantLabel)}*` : ""}. Its *client Id*:`,
+            `:white_check_mark: Request #${r.id} was approved by ${approverNames(r)} and the authorization code client ${name(r)} now exists${ctx.tenantLabel ? ` in *${escapeMrkdwn(ctx.tenantLabel)}*` : ""}. Its *client Id*:`,
           ),
           section(`\`\`\`${r.createdClientId ?? ""}\`\`\``),
           asked,
@@ -160,7 +161,7 @@ export function requesterMessage(r: Request, event: RequesterEvent, ctx: Message
         blocks: [
           header(requestTitle(r)),
           section(
-            `:warning: Your request #${r.id} was approved by ${mention(r.decidedBy ?? "")}, but creating the client ${name(r)} failed. The approvers have been told and can retry; you don't need to submit it again. I'll message you when it is created.`,
+            `:warning: Your request #${r.id} was approved by ${approverNames(r)}, but creating the client ${name(r)} failed. The approvers have been told and can retry; you don't need to submit it again. I'll message you when it is created.`,
           ),
           ...(r.lastError ? [section(errorText(r.lastError))] : []),
           asked,
@@ -175,9 +176,9 @@ export function approverThreadMessage(r: Request, event: ApproverEvent, ctx: Mes
   const text = ((): string => {
     switch (event) {
       case "created":
-        return `:white_check_mark: Approved by ${mention(r.decidedBy ?? "")}; client created for request #${r.id}${inTenant}. Client Id: \`${r.createdClientId ?? ""}\`. ${mention(r.requesterId)} has been sent it.`;
+        return `:white_check_mark: Approved by ${approverNames(r)}; client created for request #${r.id}${inTenant}. Client Id: \`${r.createdClientId ?? ""}\`. ${mention(r.requesterId)} has been sent it.`;
       case "failed":
-        return `:warning: Approved by ${mention(r.decidedBy ?? "")}, but creating the client for request #${r.id}${inTenant} failed after ${r.attempts === 1 ? "one attempt" : `${r.attempts} attempts`}.\n${r.lastError ? errorText(r.lastError) : ""}\nAn approver can press *Retry*: it will not create a second client.`;
+        return `:warning: Approved by ${approverNames(r)}, but creating the client for request #${r.id}${inTenant} failed after ${r.attempts === 1 ? "one attempt" : `${r.attempts} attempts`}.\n${r.lastError ? errorText(r.lastError) : ""}\nAn approver can press *Retry*: it will not create a second client.`;
       case "retrying":
         return `:arrows_counterclockwise: Retrying request #${r.id}…`;
       case "denied":
@@ -187,7 +188,7 @@ export function approverThreadMessage(r: Request, event: ApproverEvent, ctx: Mes
       case "expired":
         return `:clock3: Request #${r.id} expired after ${describeHours(ctx.requestTtlMs)} without a decision. ${mention(r.requesterId)} has been told.`;
       case "reminder":
-        return `:bell: Reminder ${r.remindersSent + 1}: request #${r.id} from ${mention(r.requesterId)} is still waiting for a decision (*Approve* or *Deny* above). It expires ${slackDate(r.expiresAt)}.`;
+        return `:bell: Reminder ${r.remindersSent + 1}: request #${r.id} from ${mention(r.requesterId)} is still waiting for ${stillWaitingFor(r)} (*Approve* or *Deny* above). It expires ${slackDate(r.expiresAt)}.`;
     }
   })();
   const firstLine = text.replace(/[*`]/g, "").split("\n")[0] ?? text;

@@ -1,5 +1,6 @@
 import type { Request } from "../../requests/request.ts";
 import type { DecisionRefusal } from "../../requests/service.ts";
+import { alreadyApprovedText, approverNames } from "./approvals.ts";
 import { escapeWithin, mention } from "./format.ts";
 
 /** What someone is told when their click changes nothing. */
@@ -12,6 +13,8 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
       return `Only the designated approvers can decide on ${which}. Nothing was changed.`;
     case "self_approval":
       return `You asked for ${which} yourself, so another approver has to decide on it. Nothing was changed.`;
+    case "already_approved":
+      return request ? alreadyApprovedText(request) : "You have already approved this request. Nothing was changed.";
     case "expired":
       return `${request ? `Request #${request.id}` : "This request"} has expired without a decision. Nothing was changed.`;
     case "already_decided":
@@ -25,16 +28,17 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
 function alreadyDecided(r: Request): string {
   const which = `Request #${r.id}`;
   const by = r.decidedBy ? ` by ${mention(r.decidedBy)}` : "";
+  const approvedBy = r.decidedBy ? ` by ${approverNames(r)}` : "";
   switch (r.status) {
     case "pending":
       return `${which} is already being handled.`;
     case "approved":
     case "creating":
-      return `${which} is already approved${by}; its client is being created.`;
+      return `${which} is already approved${approvedBy}; its client is being created.`;
     case "created":
-      return `${which} is already approved${by} and its client is created.`;
+      return `${which} is already approved${approvedBy} and its client is created.`;
     case "failed":
-      return `${which} is already approved${by}, but creating its client failed; an approver can press Retry.`;
+      return `${which} is already approved${approvedBy}, but creating its client failed; an approver can press Retry.`;
     case "denied":
       return `${which} is already denied${by}.`;
     case "cancelled":

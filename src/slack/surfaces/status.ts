@@ -2,8 +2,9 @@ import type { SectionBlock } from "@slack/types";
 import type { AuditEntry, Request } from "../../requests/request.ts";
 import { BLOCKS, COMMAND } from "../ids.ts";
 import { type SlackMessage, statusContext } from "./approvalMessage.ts";
+import { actorName } from "./approvals.ts";
 import { actions, context, header, section } from "./blocks.ts";
-import { escapeMrkdwn, escapeWithin, mention, slackDate } from "./format.ts";
+import { escapeMrkdwn, escapeWithin, slackDate } from "./format.ts";
 import { RequestRef, requestSummary, requestTitle, viewButton } from "./requestSummary.ts";
 
 const STATUS_EMOJI: Record<Request["status"], string> = {
@@ -60,8 +61,10 @@ export function requestList(
 }
 
 function historyEntry(e: AuditEntry): string {
-  const who = e.actor === "system" ? "the bot" : mention(e.actor);
-  const move = e.fromStatus ? `${e.fromStatus} → ${e.toStatus}` : `submitted (${e.toStatus})`;
+  const who = actorName(e.actor);
+  // An approval that is not yet the last leaves the request pending ("approval 1 of 2").
+  const counted = e.fromStatus === "pending" && e.toStatus === "pending";
+  const move = counted ? "approved" : e.fromStatus ? `${e.fromStatus} → ${e.toStatus}` : `submitted (${e.toStatus})`;
   const detail = e.detail ? ` · ${escapeWithin(e.detail, HISTORY_DETAIL_MAX)}` : "";
   return `${slackDate(e.at)} · ${move} · ${who}${detail}`;
 }

@@ -24,7 +24,7 @@ export async function statusReply(deps: ListenerDeps, userId: string, which: str
   }
   const id = Number(which.replace(/^#/, ""));
   const request = id > 0 ? await reads.get(id) : undefined;
-  // Someone else's request is shown only to approvers; the answer does not tell "missing" from "not yours".
+  // Someone else's request is shown only to its tenant's approvers; the answer does not tell "missing" from "not yours".
   const readable = await deps.service.mayRead(request, userId);
   if (readable === "unknown") return { text: approversUnknownReadText(which) };
   if (!request || !readable) return { text: notVisibleText(which) };

@@ -33,6 +33,10 @@ export function requestSubmitted(deps: ListenerDeps): SubmissionHandler {
       });
       return;
     }
+    if (submitted.kind === "refused") {
+      await ack({ response_action: "errors", errors: submitted.errors as Record<string, string> });
+      return;
+    }
     if (submitted.kind === "limit") {
       await ack({ response_action: "update", view: pendingLimitModal(submitted.pending, submitted.max) });
       return;

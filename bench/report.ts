@@ -14,6 +14,7 @@ import {
   SETUPS,
   type Setup,
 } from "./bench.ts";
+import { STARTUP_TARGETS, type StartupResult } from "./startup.ts";
 
 /** Issue 11: ours (SQLite) against bare Bolt. */
 export const TARGETS = { p99Ratio: 1.25, throughputRatio: 0.8, rssRatio: 1.15 } as const;
@@ -349,13 +350,22 @@ function postgresSection(result: BenchResult): string[] {
   return lines;
 }
 
-function startupSection(): string[] {
+function startupSection(startup: StartupResult | undefined): string[] {
+  const head = ["## Cold start and idle RSS", ""];
+  if (!startup) return [...head, "_Not measured in this run (`npx tsx bench/startup.ts` measures it on its own)._", ""];
+  const { ours, bare } = startup.median;
+  const mb = (kb: number) => (kb / 1024).toFixed(1);
+  const verdict = (ratio: number, target: number) =>
+    `${ratio.toFixed(2)}× ${ratio <= target ? "(met)" : "(**missed**)"}`;
   return [
-    "## Cold start and idle RSS",
+    ...head,
+    `Median of ${startup.runs} cold starts per app, alternating; spawn to the first 200 on \`/healthz\`, CPU of the process tree until then, RSS of the process tree after ${startup.idleMs} ms idle. Targets: ≤ ${STARTUP_TARGETS.coldStartRatio}× bare Bolt for both.`,
     "",
-    "<!-- startup: the rows of bench/startup.ts (compiled app against bare Bolt: cold start, idle RSS) go here -->",
-    "",
-    "_Not measured by this benchmark: bench/startup.ts measures cold start and idle RSS of the compiled app against a bare Bolt app; its rows go here._",
+    "| measure | ours | bare Bolt | ratio |",
+    "|---|---:|---:|---:|",
+    `| cold start to healthy | ${ours.coldStartMs.toFixed(0)} ms | ${bare.coldStartMs.toFixed(0)} ms | ${verdict(startup.ratio.coldStart, STARTUP_TARGETS.coldStartRatio)} |`,
+    `| CPU until healthy | ${ours.startCpuMs.toFixed(0)} ms | ${bare.startCpuMs.toFixed(0)} ms | ${startup.ratio.startCpu.toFixed(2)}× |`,
+    `| idle RSS, process tree | ${mb(ours.idleRssKb)} MB | ${mb(bare.idleRssKb)} MB | ${verdict(startup.ratio.idleRss, STARTUP_TARGETS.idleRssRatio)} |`,
     "",
   ];
 }
@@ -491,7 +501,7 @@ function neighbourSummary(result: BenchResult): string {
 }
 
 /** The results as markdown: how it ran, the targets, PostgreSQL, and one detailed section per scenario. */
-export function renderMarkdown(result: BenchResult, command: string): string {
+export function renderMarkdown(result: BenchResult, command: string, startup?: StartupResult): string {
   const env = result.environment;
   const o = result.options;
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(", ");
@@ -511,7 +521,7 @@ export function renderMarkdown(result: BenchResult, command: string): string {
     `- Total time: ${(result.durationMs / 60_000).toFixed(1)} min`,
     "",
   ];
-  lines.push(...issue11Section(result), ...postgresSection(result), ...startupSection());
+  lines.push(...issue11Section(result), ...postgresSection(result), ...startupSection(startup));
   const health = checkTargets(result).filter((c) => c.group === "health");
   const sick = health.filter((c) => !c.ok);
   lines.push(

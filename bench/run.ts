@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: our app (compiled, on SQLite and on PostgreSQL with one and two replicas)
- * against a bare Bolt app, all driven like Slack drives them, on loopback only. Builds both apps
- * first. Writes bench/results.md (keeping its hand-written analysis section).
+ * against a bare Bolt app, all driven like Slack drives them, on loopback only; then cold start
+ * and idle memory of both (bench/startup.ts). Builds both apps first. Writes bench/results.md (keeping its hand-written analysis section).
  *
  *   npm run bench                  the full benchmark (about 15 minutes)
  *   npm run bench -- --smoke       a few requests, to see it works (no file written, no targets)
@@ -23,6 +23,7 @@ import { type BenchOptions, fullOptions, runBenchmark, SETUPS, type Setup, smoke
 import { REQUESTER_POOL } from "./fixtures.ts";
 import { ROOT } from "./processes.ts";
 import { checkTargets, renderMarkdown, slackDeadlineWarnings } from "./report.ts";
+import { measureStartup } from "./startup.ts";
 
 /** Everything after this line in results.md is written by people and kept across runs. */
 export const ANALYSIS_MARKER = "<!-- analysis: written by hand, kept when npm run bench rewrites this file -->";
@@ -105,7 +106,9 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   options.progress = say;
   const result = await runBenchmark(options);
-  const markdown = renderMarkdown(result, command);
+  // Cold start and idle memory, on the same build, once the load runs are over (full runs only).
+  const startup = smoke ? undefined : await measureStartup({ build: false, progress: say });
+  const markdown = renderMarkdown(result, command, startup);
   process.stdout.write(markdown);
   const misses = checkTargets(result).filter((c) => !c.ok);
   say(misses.length === 0 ? "All targets met." : `${misses.length} target checks missed (see the tables).`);

@@ -60,6 +60,7 @@ export class Transitions {
         ...approvals,
         ageMs: counted.updatedAt - counted.createdAt,
       });
+      this.metrics.transitioned("approved");
     } else {
       this.log.event("info", "approval_counted", { request: id, actor, ...approvals });
     }

@@ -122,9 +122,11 @@ describe("stop signals while busy: node, its group, npm start, npm's group", () 
     const kill = () => process.kill(target.endsWith("group") ? -group : group, signal);
     kill();
     let repeats = 0;
+    // Again and again while the bot drains, as an impatient process manager would; not once the
+    // bot has exited: a signal npm receives between its child's exit and its own is npm's to die of.
     while (!exited) {
       await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, REPEAT_EVERY_MS))]);
-      if (exited) break;
+      if (exited || !alive(bot?.pid ?? 0)) break;
       kill();
       repeats++;
     }

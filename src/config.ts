@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { isLoopbackHost } from "./loopback.ts";
-import { hostPatternProblem, MAX_REQUIRED_APPROVALS, type TenantPolicy } from "./requests/policies.ts";
+import { APPROVALS_CAP, hostPatternProblem, type TenantPolicy } from "./requests/policies.ts";
 
 const logLevelNames = ["debug", "info", "warn", "error"] as const;
 export type LogLevelName = (typeof logLevelNames)[number];
@@ -205,10 +205,10 @@ const hostPattern = z
   });
 
 const requiredApprovals = z
-  .number({ error: `must be a whole number from 1 to ${MAX_REQUIRED_APPROVALS}` })
-  .int({ error: `must be a whole number from 1 to ${MAX_REQUIRED_APPROVALS}` })
-  .min(1, { error: `must be a whole number from 1 to ${MAX_REQUIRED_APPROVALS}` })
-  .max(MAX_REQUIRED_APPROVALS, { error: `must be a whole number from 1 to ${MAX_REQUIRED_APPROVALS}` });
+  .number({ error: `must be a whole number from 1 to ${APPROVALS_CAP}` })
+  .int({ error: `must be a whole number from 1 to ${APPROVALS_CAP}` })
+  .min(1, { error: `must be a whole number from 1 to ${APPROVALS_CAP}` })
+  .max(APPROVALS_CAP, { error: `must be a whole number from 1 to ${APPROVALS_CAP}` });
 
 const TENANT_SETTINGS = [
   "url",
@@ -323,7 +323,7 @@ const envSchema = z.object({
     z.string().trim().regex(USERGROUP_ID, { error: "must be a user group id such as S0123456789" }).optional(),
   ),
   ALLOW_SELF_APPROVAL: boolean(false),
-  REQUIRED_APPROVALS: wholeNumber(1, 1, MAX_REQUIRED_APPROVALS, "approvals each request needs"),
+  REQUIRED_APPROVALS: wholeNumber(1, 1, APPROVALS_CAP, "approvals each request needs"),
   ALLOWED_REDIRECT_HOSTS: z.preprocess(
     blankToUndefined,
     z

@@ -15,7 +15,7 @@ const PLAIN = /^[A-Za-z0-9._-]$/;
  * How deeply a secret may sit inside JSON: the service's body (1), kept inside our own JSON (a
  * stored error, 2), inside a log line (3), and once more for good measure.
  */
-const MAX_JSON_DEPTH = 4;
+const JSON_DEPTH_MAX = 4;
 /** JSON's short escapes of control characters and the slash. */
 const JSON_SHORT: Record<string, string> = { "\n": "n", "\r": "r", "\t": "t", "\b": "b", "\f": "f", "/": "/" };
 const HTML_NAMED: Record<string, string> = { "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" };
@@ -75,7 +75,7 @@ function characterPattern(character: string, depth: number): string {
 /** A secret as a service echoing it, or a log line holding it, may have written it. */
 function secretPattern(secret: string): RegExp {
   const depths = new Set<string>();
-  for (let depth = 0; depth <= MAX_JSON_DEPTH; depth++) {
+  for (let depth = 0; depth <= JSON_DEPTH_MAX; depth++) {
     depths.add([...secret].map((c) => characterPattern(c, depth)).join(""));
   }
   return new RegExp(`(?:${[...depths].join("|")})`, "g");

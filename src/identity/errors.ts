@@ -13,17 +13,17 @@ export type IdentityErrorKind =
   | "invalid_response";
 
 /** How long a text of the service's (an error, a reason) may be once redacted. */
-export const MAX_ERROR_TEXT_LENGTH = 300;
+export const ERROR_TEXT_MAX_LENGTH = 300;
 
 const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
 
-/** One line, at most MAX_ERROR_TEXT_LENGTH characters, cut between graphemes with a visible "…". */
+/** One line, at most ERROR_TEXT_MAX_LENGTH characters, cut between graphemes with a visible "…". */
 export function shortened(text: string): string {
   const flat = text.replace(/[\p{Cc}\s]+/gu, " ").trim();
-  if (flat.length <= MAX_ERROR_TEXT_LENGTH) return flat;
+  if (flat.length <= ERROR_TEXT_MAX_LENGTH) return flat;
   let kept = "";
   for (const { segment } of graphemes.segment(flat)) {
-    if (kept.length + segment.length > MAX_ERROR_TEXT_LENGTH - 1) break;
+    if (kept.length + segment.length > ERROR_TEXT_MAX_LENGTH - 1) break;
     kept += segment;
   }
   return `${kept}…`;

@@ -25,7 +25,7 @@ export const DEFAULT_POLICY: TenantPolicy = {
 /** The actor of an approval no person clicked: recorded as the decider and in the audit trail. */
 export const POLICY_ACTOR = "policy";
 
-export const MAX_REQUIRED_APPROVALS = 5;
+export const APPROVALS_CAP = 5;
 
 /** The URL lists of a client, the fields policies look at. */
 export type ClientUrls = Pick<RequestForm, "redirectUris" | "postLogoutRedirectUris" | "allowedCorsOrigins">;

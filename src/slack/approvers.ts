@@ -11,7 +11,7 @@ const GROUP_CACHE_MS = 60_000;
  * from the group may still decide for at most this long. Past it, decisions by group members are
  * refused (the directory cannot tell) rather than allowed or denied on a guess.
  */
-export const APPROVER_LIST_MAX_AGE_MS = 5 * 60_000;
+export const LIST_OF_APPROVERS_MAX_AGE_MS = 5 * 60_000;
 
 /** The one Web API call the directory makes (a WebClient has it). */
 export interface UsergroupLookup {
@@ -88,7 +88,7 @@ export class SlackApprovers implements ApproverDirectory {
     } catch (error) {
       const group = this.groups.get(usergroup);
       const ageMs = group ? this.now() - group.fetchedAt : undefined;
-      const usable = ageMs !== undefined && ageMs < APPROVER_LIST_MAX_AGE_MS;
+      const usable = ageMs !== undefined && ageMs < LIST_OF_APPROVERS_MAX_AGE_MS;
       this.log.event("warn", "usergroup_lookup_failed", {
         usergroup,
         error: errorMessage(error),

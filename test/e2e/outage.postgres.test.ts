@@ -3,7 +3,7 @@ import { APPROVER, Harness, type HarnessOptions, REQUESTER, textOf, VALID_FORM }
 import { type PostgresServer, startPostgres } from "../../devkit/postgresServer.ts";
 import type { Person } from "../../devkit/slackRequests.ts";
 import { BLOCKS } from "../../src/slack/ids.ts";
-import { DATABASE_UNAVAILABLE_TEXT } from "../../src/slack/surfaces/refusals.ts";
+import { UNREACHABLE_DATABASE_TEXT } from "../../src/slack/surfaces/refusals.ts";
 import { rawSql } from "../support/rawSql.ts";
 import { dmsContaining, waitForClientIdDm } from "./identity-support.ts";
 import { homesOf, openHome, WAIT_MS } from "./lifecycle-support.ts";
@@ -86,18 +86,18 @@ describe("PostgreSQL outages", () => {
     // A click: acked, then the clicker is told nothing changed.
     expect((await x.click(APPROVER, "approve_request", id, ts)).status).toBe(200);
     const note = await x.slack.waitFor(() => x.ephemeralsTo(APPROVER)[0], WAIT_MS, "the clicker's note");
-    expect(note.args.text).toBe(DATABASE_UNAVAILABLE_TEXT);
+    expect(note.args.text).toBe(UNREACHABLE_DATABASE_TEXT);
     // The deny reason form is answered in the form.
     const denied = await x.submitDenyReason(APPROVER, id, "Use the shared client");
     expect(denied.json).toMatchObject({
       response_action: "errors",
-      errors: { [BLOCKS.denyReason]: DATABASE_UNAVAILABLE_TEXT },
+      errors: { [BLOCKS.denyReason]: UNREACHABLE_DATABASE_TEXT },
     });
     // status answers the same.
     const statusReplies = x.slack.responses.length;
     expect((await x.command(REQUESTER, "status")).status).toBe(200);
     const reply = await x.slack.waitFor(() => x.slack.responses[statusReplies], WAIT_MS, "the status reply");
-    expect(reply.body).toMatchObject({ response_type: "ephemeral", text: DATABASE_UNAVAILABLE_TEXT });
+    expect(reply.body).toMatchObject({ response_type: "ephemeral", text: UNREACHABLE_DATABASE_TEXT });
     // App Home shows a short notice instead of nothing.
     expect((await openHome(x, REQUESTER)).status).toBe(200);
     const home = await x.slack.waitFor(() => homesOf(x, REQUESTER)[0], WAIT_MS, "the Home tab");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IdentityApiError, MAX_ERROR_TEXT_LENGTH, parseRetryAfter, shortened } from "../../src/identity/errors.ts";
+import { ERROR_TEXT_MAX_LENGTH, IdentityApiError, parseRetryAfter, shortened } from "../../src/identity/errors.ts";
 import { errorFromAnswer, type HttpAnswer } from "../../src/identity/http.ts";
 import { Redactor } from "../../src/log.ts";
 
@@ -223,13 +223,13 @@ describe("IdentityApiError", () => {
       new URLSearchParams({ s: secret }).toString().slice(2),
     ]) {
       // The secret straddles the point where the reason is cut.
-      for (let at = MAX_ERROR_TEXT_LENGTH - 20; at < MAX_ERROR_TEXT_LENGTH + 5; at++) {
+      for (let at = ERROR_TEXT_MAX_LENGTH - 20; at < ERROR_TEXT_MAX_LENGTH + 5; at++) {
         const body = `${"x".repeat(at)}${encoded} and more text after it${" y".repeat(200)}`;
         const clean = errorFromAnswer(answer(400, body, { "Content-Type": "text/plain" })).redacted((text) =>
           redactor.redact(text),
         );
         const reason = clean.reason ?? "";
-        expect(reason.length).toBeLessThanOrEqual(MAX_ERROR_TEXT_LENGTH);
+        expect(reason.length).toBeLessThanOrEqual(ERROR_TEXT_MAX_LENGTH);
         expect(reason.endsWith("…")).toBe(true);
         // No 6 characters of the secret, in any form it was sent in, reach the reason.
         for (let i = 0; i + 6 <= encoded.length; i++) expect(reason).not.toContain(encoded.slice(i, i + 6));
@@ -238,9 +238,9 @@ describe("IdentityApiError", () => {
   });
 
   it("shortens between graphemes, never leaving half an emoji", () => {
-    const text = `${"a".repeat(MAX_ERROR_TEXT_LENGTH - 2)}👩‍👩‍👧 after`;
+    const text = `${"a".repeat(ERROR_TEXT_MAX_LENGTH - 2)}👩‍👩‍👧 after`;
     const cut = shortened(text);
-    expect(cut).toBe(`${"a".repeat(MAX_ERROR_TEXT_LENGTH - 2)}…`);
+    expect(cut).toBe(`${"a".repeat(ERROR_TEXT_MAX_LENGTH - 2)}…`);
     expect(shortened("one\n\ttwo\u0007three")).toBe("one two three");
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLogger, Redactor } from "../../src/log.ts";
 import { ApproversUnknownError } from "../../src/requests/ports.ts";
-import { APPROVER_LIST_MAX_AGE_MS, SlackApprovers, type UsergroupLookup } from "../../src/slack/approvers.ts";
+import { LIST_OF_APPROVERS_MAX_AGE_MS, SlackApprovers, type UsergroupLookup } from "../../src/slack/approvers.ts";
 
 const MINUTE = 60_000;
 
@@ -45,8 +45,8 @@ function setUp(options: { listed?: string[] } = {}) {
 describe("approvers from a user group", () => {
   it("bounds the age of the member list it keeps using while the lookup fails", () => {
     // Minutes, not hours: a removed approver can decide at most this long after Slack stops answering.
-    expect(APPROVER_LIST_MAX_AGE_MS).toBeGreaterThanOrEqual(MINUTE);
-    expect(APPROVER_LIST_MAX_AGE_MS).toBeLessThanOrEqual(15 * MINUTE);
+    expect(LIST_OF_APPROVERS_MAX_AGE_MS).toBeGreaterThanOrEqual(MINUTE);
+    expect(LIST_OF_APPROVERS_MAX_AGE_MS).toBeLessThanOrEqual(15 * MINUTE);
   });
 
   it("keeps honouring the last known members for a few minutes, then refuses to guess", async () => {
@@ -58,7 +58,7 @@ describe("approvers from a user group", () => {
     advance(2 * MINUTE);
     expect(await approvers.isApprover("U0BOB", "default")).toBe(true);
     expect(await approvers.isApprover("U0MALLORY", "default")).toBe(false);
-    advance(APPROVER_LIST_MAX_AGE_MS - 2 * MINUTE);
+    advance(LIST_OF_APPROVERS_MAX_AGE_MS - 2 * MINUTE);
     await expect(approvers.isApprover("U0BOB", "default")).rejects.toBeInstanceOf(ApproversUnknownError);
     await expect(approvers.isApprover("U0ALICE", "default")).rejects.toBeInstanceOf(ApproversUnknownError);
     expect(lines.some((l) => l.includes('"event":"usergroup_lookup_failed"'))).toBe(true);
@@ -99,7 +99,7 @@ describe("approvers from a user group", () => {
     expect(await approvers.tenantsOf("U0MALLORY")).toEqual([]);
 
     slack.down = true;
-    advance(APPROVER_LIST_MAX_AGE_MS);
+    advance(LIST_OF_APPROVERS_MAX_AGE_MS);
     // The lab's approver is listed: no lookup needed, and what cannot be told is left out.
     expect(await approvers.tenantsOf("U0LAB")).toEqual(["lab"]);
     // Nothing can be told of the only tenant that might be theirs: no guess either way.

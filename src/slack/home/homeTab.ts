@@ -32,7 +32,7 @@ interface Watcher {
 }
 
 /** App Home while the database cannot be reached. */
-const DATABASE_UNAVAILABLE_HOME: HomeView = {
+const UNREACHABLE_DATABASE_HOME: HomeView = {
   type: "home",
   blocks: [
     section(
@@ -109,7 +109,7 @@ export class HomeTab {
           if (!(error instanceof StoreUnavailableError)) throw error;
           // Better than an empty or stale tab: say why there is nothing to show.
           this.deps.log.event("warn", "home_database_unavailable", { user: userId, error: error.message });
-          return DATABASE_UNAVAILABLE_HOME;
+          return UNREACHABLE_DATABASE_HOME;
         },
       );
       await this.client.views.publish({ user_id: userId, view });

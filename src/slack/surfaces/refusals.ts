@@ -66,7 +66,7 @@ export function approversUnknownReadText(which: string): string {
 }
 
 /** What someone is told when the bot's database cannot be reached: nothing changed, try again. */
-export const DATABASE_UNAVAILABLE_TEXT =
+export const UNREACHABLE_DATABASE_TEXT =
   "I can't reach my database just now, so nothing was changed. Please try again in a minute.";
 
 /** What someone is told when who the approvers are cannot be checked (the user group can't be read). */

@@ -5,7 +5,7 @@ import { StoreUnavailableError } from "../../../requests/ports.ts";
 import type { Request } from "../../../requests/request.ts";
 import type { DecisionResult } from "../../../requests/service.ts";
 import { type HomeCursor, parseHomeCursor } from "../../surfaces/home.ts";
-import { DATABASE_UNAVAILABLE_TEXT, refusalText } from "../../surfaces/refusals.ts";
+import { refusalText, UNREACHABLE_DATABASE_TEXT } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & { client: WebClient };
@@ -91,7 +91,7 @@ export function tellingWhenDatabaseDown(handler: ButtonHandler, deps: ListenerDe
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       deps.log.event("warn", "click_failed_database", { action: args.action.action_id, error: error.message });
-      await tellClicker(args, deps, DATABASE_UNAVAILABLE_TEXT);
+      await tellClicker(args, deps, UNREACHABLE_DATABASE_TEXT);
     }
   };
 }

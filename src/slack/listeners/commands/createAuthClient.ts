@@ -3,7 +3,7 @@ import { StoreUnavailableError } from "../../../requests/ports.ts";
 import { COMMAND } from "../../ids.ts";
 import { escapeWithin } from "../../surfaces/format.ts";
 import { helpText } from "../../surfaces/help.ts";
-import { DATABASE_UNAVAILABLE_TEXT } from "../../surfaces/refusals.ts";
+import { UNREACHABLE_DATABASE_TEXT } from "../../surfaces/refusals.ts";
 import { pendingLimitModal, requestModal } from "../../surfaces/requestModal.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { RecentKeys } from "../middleware/deliveries.ts";
@@ -42,7 +42,7 @@ export function createAuthClient(deps: ListenerDeps): CommandHandler {
       await ack();
       const reply = await statusReply(deps, command.user_id, rest[0]).catch((error: unknown) => {
         if (!(error instanceof StoreUnavailableError)) throw error;
-        return { text: DATABASE_UNAVAILABLE_TEXT };
+        return { text: UNREACHABLE_DATABASE_TEXT };
       });
       await respond({ response_type: "ephemeral", ...reply });
       return;

@@ -1,7 +1,7 @@
 import { StoreUnavailableError } from "../../../requests/ports.ts";
 import { BLOCKS } from "../../ids.ts";
 import { DENY_REASON_MAX, parseDenyMetadata } from "../../surfaces/denyModal.ts";
-import { DATABASE_UNAVAILABLE_TEXT, refusalText } from "../../surfaces/refusals.ts";
+import { refusalText, UNREACHABLE_DATABASE_TEXT } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { typedText } from "./readForm.ts";
 import type { SubmissionHandler } from "./requestSubmitted.ts";
@@ -30,7 +30,7 @@ export function denyReasonSubmitted(deps: ListenerDeps): SubmissionHandler {
       throw error;
     });
     if (!result) {
-      await ack({ response_action: "errors", errors: { [BLOCKS.denyReason]: DATABASE_UNAVAILABLE_TEXT } });
+      await ack({ response_action: "errors", errors: { [BLOCKS.denyReason]: UNREACHABLE_DATABASE_TEXT } });
       return;
     }
     if (!result.ok) {

@@ -1,5 +1,7 @@
 import { inject } from "vitest";
 import { createDatabase, dropDatabase } from "../../devkit/postgresServer.ts";
+import { openPostgres } from "../../src/db/postgres/open.ts";
+import type { StoreFixture } from "./requestStoreCases.ts";
 
 export interface FreshDatabase {
   url: string;
@@ -14,4 +16,19 @@ export async function freshPostgresDatabase(prefix = "test"): Promise<FreshDatab
   const serverUrl = inject("postgresUrl");
   const url = await createDatabase(serverUrl, prefix);
   return { url, drop: () => dropDatabase(serverUrl, url) };
+}
+
+/** A store fixture on a fresh database of its own: what the shared store cases run on, for PostgreSQL. */
+export async function postgresStoreFixture(prefix: string): Promise<StoreFixture> {
+  const fresh = await freshPostgresDatabase(prefix);
+  return {
+    dialect: "postgres",
+    target: { databaseUrl: fresh.url, databasePath: "" },
+    open: (now) =>
+      openPostgres(
+        { kind: "postgres", url: fresh.url, poolMax: 10, connectTimeoutMs: 10_000, statementTimeoutMs: 10_000 },
+        { now },
+      ),
+    dispose: () => fresh.drop(),
+  };
 }

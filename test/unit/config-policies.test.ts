@@ -1,41 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config.ts";
+import { config, failure, BASE as ONE_APPROVER, SINGLE, tenant } from "../support/configEnv.ts";
 
-const ALPHA_ID = "0b5c7a1e-4a8d-4a7e-9c4b-2f1d3e5a6b7c";
-
-const BASE = {
-  SLACK_BOT_TOKEN: "xoxb-1-2-abc",
-  SLACK_SIGNING_SECRET: "signing-secret-value",
-  APPROVAL_CHANNEL_ID: "C0APPROVALS",
-  APPROVER_USER_IDS: "U0APPROVE1,U0APPROVE2",
-};
-
-const SINGLE = {
-  OCS_URL: "https://uswe.datahub.connect.aveva.com",
-  OCS_TENANT_ID: ALPHA_ID,
-  OCS_CLIENT_ID: "bot-client",
-  OCS_CLIENT_SECRET: "bot-secret-value",
-};
-
-const tenant = (overrides: Record<string, unknown> = {}) => ({
-  url: "https://uswe.datahub.connect.aveva.com",
-  tenantId: ALPHA_ID,
-  clientId: "alpha-client",
-  clientSecret: "alpha-secret-value",
-  ...overrides,
-});
-
-function config(env: Record<string, string>) {
-  const result = parseConfig(env);
-  if (!result.ok) throw new Error(result.message);
-  return result.config;
-}
-
-function failure(env: Record<string, string>): string {
-  const result = parseConfig(env);
-  if (result.ok) throw new Error("expected the configuration to be refused");
-  return result.message;
-}
+/** Two approvers: room for a policy of two approvals. */
+const BASE = { ...ONE_APPROVER, APPROVER_USER_IDS: "U0APPROVE1,U0APPROVE2" };
 
 describe("global approval policy", () => {
   it("defaults to one approval, any host, no auto-approval", () => {

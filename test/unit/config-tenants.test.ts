@@ -1,37 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.ts";
-
-const ALPHA_ID = "0b5c7a1e-4a8d-4a7e-9c4b-2f1d3e5a6b7c";
-const BETA_ID = "9d2f6c1a-3b4e-4f5a-8c7d-6e5f4a3b2c1d";
-
-/** Everything but the tenant settings. */
-const BASE = {
-  SLACK_BOT_TOKEN: "xoxb-1-2-abc",
-  SLACK_SIGNING_SECRET: "signing-secret-value",
-  APPROVAL_CHANNEL_ID: "C0APPROVALS",
-  APPROVER_USER_IDS: "U0APPROVE1",
-};
-
-const SINGLE = {
-  OCS_URL: "https://uswe.datahub.connect.aveva.com",
-  OCS_TENANT_ID: ALPHA_ID,
-  OCS_CLIENT_ID: "bot-client",
-  OCS_CLIENT_SECRET: "bot-secret-value",
-};
-
-const tenant = (overrides: Record<string, unknown> = {}) => ({
-  url: "https://uswe.datahub.connect.aveva.com/",
-  tenantId: ALPHA_ID,
-  clientId: "alpha-client",
-  clientSecret: "alpha-secret-value",
-  ...overrides,
-});
-
-function failure(env: Record<string, string>): string {
-  const result = parseConfig(env);
-  if (result.ok) throw new Error("expected the configuration to be refused");
-  return result.message;
-}
+import { BASE, BETA_ID, failure, SINGLE, tenant } from "../support/configEnv.ts";
 
 describe("OCS_TENANTS", () => {
   it("configures every tenant by name; the single-tenant variables are then not needed", () => {

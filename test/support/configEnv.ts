@@ -2,7 +2,7 @@ import { type Config, parseConfig } from "../../src/config.ts";
 
 /** Environments for parseConfig, shared by the configuration tests. */
 
-export const ALPHA_ID = "0b5c7a1e-4a8d-4a7e-9c4b-2f1d3e5a6b7c";
+const ALPHA_ID = "0b5c7a1e-4a8d-4a7e-9c4b-2f1d3e5a6b7c";
 export const BETA_ID = "9d2f6c1a-3b4e-4f5a-8c7d-6e5f4a3b2c1d";
 
 /** Everything but the tenant settings. */

@@ -86,7 +86,7 @@ export function approvalMessage(r: Request, tenantLabel: string | undefined): Sl
   return { text: `${RequestRef(r)} — ${plainStatus(r)}`, blocks };
 }
 
-const ordinal = (n: number) => `${n}${n === 1 ? "st" : n === 2 ? "nd" : n === 3 ? "rd" : "th"}`;
+export const ordinal = (n: number) => `${n}${n === 1 ? "st" : n === 2 ? "nd" : n === 3 ? "rd" : "th"}`;
 
 /** Whether one more approval is the last one needed: the click creates the client. */
 function createsClient(r: Pick<Request, "approvedBy" | "requiredApprovals">): boolean {
@@ -114,9 +114,18 @@ export function confirmText(r: Request, tenantLabel: string | undefined): string
       : ""
     : ` Approval ${next} of ${r.requiredApprovals}: created at the ${ordinal(r.requiredApprovals)}.`;
   const tail = `${creates ? " now" : ""}, with ${lists[0]}, ${lists[1]} and ${lists[2]}?${counted} “${VIEW_FULL_REQUEST}” shows them all.`;
+  return fitConfirm(head, r.name, tenantLabel, tail);
+}
+
+/**
+ * A confirmation naming a client and its tenant between a fixed `head` and `tail`, within Slack's
+ * 300 characters: the name keeps all of its room (the form allows 100 characters), the tenant's
+ * label gets what is left. plain_text, so nothing in it is parsed.
+ */
+export function fitConfirm(head: string, clientName: string, tenantLabel: string | undefined, tail: string): string {
   const inTenant = tenantLabel ? "” in " : "”";
   const room = LIMITS.confirmText - head.length - inTenant.length - tail.length;
-  const name = fitText(r.name, room - (tenantLabel ? Math.min(tenantLabel.length, 40) : 0)).text;
+  const name = fitText(clientName, room - (tenantLabel ? Math.min(tenantLabel.length, 40) : 0)).text;
   const label = tenantLabel ? fitText(tenantLabel, room - name.length).text : "";
   return `${head}${name}${inTenant}${label}${tail}`;
 }

@@ -6,6 +6,7 @@ import { decisionButtons } from "./approvalMessage.ts";
 import { approvalProgress } from "./approvals.ts";
 import { actions, button, context, divider, header, section, typedSection } from "./blocks.ts";
 import { channelLink, describeLifetime, escapeMrkdwn, fitText, mention, plural, slackDate } from "./format.ts";
+import { previewLine } from "./requestSummary.ts";
 import { requestLine } from "./status.ts";
 
 /** A Home view whose blocks are all known Block Kit blocks. */
@@ -58,26 +59,6 @@ export function parseHomeCursor(text: string | undefined): HomeCursor {
 /** How much of each list and of the justification a "Waiting for you" entry shows (it has "View full request"). */
 const HOME_PREVIEW = { list: 300, justification: 300 } as const;
 
-/** One list of a "Waiting for you" entry, in one line: as many whole items as fit, and how many more. */
-function previewLine(label: string, items: string[]): { line: string; shortened: boolean } {
-  if (items.length === 0) return { line: `${label}: none`, shortened: false };
-  const shown: string[] = [];
-  let used = 0;
-  for (const item of items) {
-    if (used + item.length + 2 > HOME_PREVIEW.list) break;
-    shown.push(item);
-    used += item.length + 2;
-  }
-  const first = items[0] ?? "";
-  if (shown.length === 0) shown.push(fitText(first, HOME_PREVIEW.list).text);
-  const cut = shown.length === 1 && shown[0] !== first;
-  const more = items.length - shown.length;
-  return {
-    line: `${label} (${items.length}): ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`,
-    shortened: cut || more > 0,
-  };
-}
-
 /**
  * A request waiting for this approver: who, where and when in mrkdwn; what was typed in plain_text
  * (name, URLs, justification — shortened past HOME_PREVIEW, saying so); then View full request,
@@ -86,9 +67,9 @@ function previewLine(label: string, items: string[]): { line: string; shortened:
 function waitingItem(r: Request, tenantLabel: string | undefined): KnownBlock[] {
   const tenant = tenantLabel ? ` · tenant *${escapeMrkdwn(tenantLabel)}*` : "";
   const lists = [
-    previewLine("Redirect URLs", r.redirectUris),
-    previewLine("Logout redirect URLs", r.postLogoutRedirectUris),
-    previewLine("CORS origins", r.allowedCorsOrigins),
+    previewLine("Redirect URLs", r.redirectUris, HOME_PREVIEW.list),
+    previewLine("Logout redirect URLs", r.postLogoutRedirectUris, HOME_PREVIEW.list),
+    previewLine("CORS origins", r.allowedCorsOrigins, HOME_PREVIEW.list),
   ];
   const justification = fitText(r.justification, HOME_PREVIEW.justification);
   const shortened = justification.cut || lists.some((l) => l.shortened);

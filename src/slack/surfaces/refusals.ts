@@ -65,6 +65,28 @@ export function approversUnknownReadText(which: string): string {
   return `I can't show request ${escapeWithin(which, 40)} just now: I can't check who the approvers are right now, and it isn't one of yours (or it doesn't exist). Please try again in a few minutes.`;
 }
 
+/** Why the bot will not act on a client (or read it), as the domain says. */
+export type ClientRefusal =
+  /** No such client created through the bot, or not the person's: one answer for both. */
+  "not_found" | "gone" | "unreadable" | "client_unreadable" | "approvers_unknown" | "no_change";
+
+/** What someone is told when the bot will not act on a client. "Not yours" reads like "does not exist". */
+export function clientRefusalText(refusal: ClientRefusal): string {
+  switch (refusal) {
+    case "not_found":
+      return "I can't find that client, or it isn't yours to manage: only clients created through me can be changed here, by the person who asked for them and by approvers. Nothing was changed.";
+    case "gone":
+      return "That client no longer exists in the tenant, so there is nothing to change. Nothing was recorded.";
+    case "unreadable":
+    case "client_unreadable":
+      return "I couldn't read the client from the tenant just now, so nothing was changed. Please try again in a minute.";
+    case "approvers_unknown":
+      return APPROVERS_UNKNOWN_TEXT;
+    case "no_change":
+      return "These are the client's settings already: there is nothing to change. Edit a setting, or close the form.";
+  }
+}
+
 /** What someone is told when the bot's database cannot be reached: nothing changed, try again. */
 export const UNREACHABLE_DATABASE_TEXT =
   "I can't reach my database just now, so nothing was changed. Please try again in a minute.";

@@ -110,10 +110,13 @@ export function clientFacts(r: ClientRequest, tenantLabel: string | undefined): 
 
 /**
  * A note recorded with the outcome (e.g. the client was already gone, or the change was applied
- * although the client had changed in the tenant). Written by the bot, shown as it is written.
+ * although the client had changed in the tenant, "approved by <@U…>"). Written by the bot, shown
+ * escaped all the same; only its user mentions are let through.
  */
 export function outcomeNoteBlocks(r: ClientRequest): KnownBlock[] {
-  return r.outcomeNote ? [context(`:memo: ${escapeWithin(r.outcomeNote, 500)}`)] : [];
+  if (!r.outcomeNote) return [];
+  const note = escapeWithin(r.outcomeNote, 500).replace(/&lt;@([UW][A-Z0-9]{2,20})&gt;/g, "<@$1>");
+  return [context(`:memo: ${note}`)];
 }
 
 /** Whether one more approval is the last one needed: the click applies the request. */

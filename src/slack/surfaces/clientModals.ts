@@ -207,3 +207,26 @@ export function parseDeleteConfirmMetadata(text: string): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * Opened at once when a client button is clicked (a trigger_id lasts 3 s, reading the client may
+ * take longer), then replaced by the form or by what stands in its way.
+ */
+export function readingClientModal(title: string): ModalView {
+  return {
+    type: "modal",
+    title: { type: "plain_text", text: clip(title, LIMITS.modalTitle) },
+    close: { type: "plain_text", text: "Close" },
+    blocks: [section(":hourglass_flowing_sand: Reading the client from the tenant…")],
+  };
+}
+
+/** A modal that only says something (a refusal, an outcome); it has no submit. */
+export function noticeModal(title: string, text: string): ModalView {
+  return {
+    type: "modal",
+    title: { type: "plain_text", text: clip(title, LIMITS.modalTitle) },
+    close: { type: "plain_text", text: "Close" },
+    blocks: [section(text)],
+  };
+}

@@ -30,7 +30,7 @@ export interface IdentityFault {
   times?: number;
 }
 
-export type IdentityRoute =
+type IdentityRoute =
   | "POST clients"
   | "GET client"
   | "GET clients"

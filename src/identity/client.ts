@@ -53,7 +53,7 @@ export interface ListBounds {
 export const NAME_SEARCH: ListBounds = { pageSize: 50, maxPages: 4, timeoutMs: 2_000 };
 
 /** How a live read of one client is bounded: it only informs a person (a listing, a form, a check). */
-export const CLIENT_READ_TIMEOUT_MS = 3_000;
+const CLIENT_READ_TIMEOUT_MS = 3_000;
 
 export interface DeletedClient {
   /**

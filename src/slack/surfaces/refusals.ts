@@ -21,6 +21,10 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
       return request ? `${alreadyDecided(request)} Nothing was changed.` : "That request has already been decided.";
     case "approvers_unknown":
       return APPROVERS_UNKNOWN_TEXT;
+    case "client_unreadable":
+      return "I can't read the client from the tenant just now, so nothing was changed. Please try again in a minute.";
+    case "drift":
+      return `The client changed in the tenant since ${which} was made, so nothing was changed.`;
   }
 }
 

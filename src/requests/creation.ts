@@ -13,7 +13,7 @@ import { Slots } from "./slots.ts";
 import type { Transitions } from "./transitions.ts";
 
 /** The outcome note of a delete that found its client gone. */
-const ALREADY_DELETED_NOTE = "already deleted in the tenant";
+export const ALREADY_DELETED_NOTE = "already deleted in the tenant";
 
 const APPLIED_WORDS: Record<Exclude<RequestKind, "create" | "delete">, string> = {
   change: "changed",

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { maximalClientRequest, TARGET_CLIENT_ID } from "../../devkit/clientFixtures.ts";
+import { sampleRequest } from "../../devkit/fixtures.ts";
 import { blockTextLength, checkSlackCall, RESPONSE_URL } from "../../devkit/slackLimits.ts";
+import { type ClientEntry, SENT_BACK_REASON } from "../../src/requests/clientRequests.ts";
 import { type ClientRequestKind, type ClientSettings, changesBetween } from "../../src/requests/clients.ts";
 import type { ApproverEvent, RequesterEvent } from "../../src/requests/ports.ts";
 import type { Request, RequestStatus } from "../../src/requests/request.ts";
@@ -17,7 +19,6 @@ import {
 import type { ClientRequest } from "../../src/slack/surfaces/clientRequest.ts";
 import {
   CLIENTS_LIST_SIZE,
-  type ClientEntry,
   clientLookupMessage,
   clientsListMessage,
   HOME_CLIENTS_SIZE,
@@ -93,9 +94,9 @@ function maximalEntry(id: number, live: ClientEntry["live"]): ClientEntry {
   return {
     clientId: TARGET_CLIENT_ID,
     tenant: "production",
-    createdBy: { id, name: r.baseline.name, requesterId: "U0REQUEST" },
+    createdBy: sampleRequest({ id, name: r.baseline.name, status: "created", createdClientId: TARGET_CLIENT_ID }),
     live,
-    open: KINDS.map((kind, i) => ({ id: 999_990 + i, kind, status: "pending" as const })),
+    open: KINDS.map((kind, i) => maximal(kind, "pending", { id: 999_990 + i })),
   };
 }
 
@@ -135,9 +136,7 @@ function everyClientSurface(): [string, string, Args][] {
     out.push([
       `${kind}: approval message, sent back`,
       "chat.update",
-      post(
-        clientApprovalMessage(maximal(kind, "denied", { decisionReason: "Sent back: the client changed." }), TENANT),
-      ),
+      post(clientApprovalMessage(maximal(kind, "denied", { decisionReason: SENT_BACK_REASON }), TENANT)),
     ]);
     for (const [event, s] of REQUESTER_EVENTS) {
       out.push([
@@ -147,7 +146,7 @@ function everyClientSurface(): [string, string, Args][] {
       ]);
     }
     for (const [event, s] of THREAD_EVENTS) {
-      const reason = event === "denied" ? { decisionReason: "Sent back: the client changed." } : {};
+      const reason = event === "denied" ? { decisionReason: SENT_BACK_REASON } : {};
       const message = clientThreadMessage(maximal(kind, s, reason), event);
       if (message) out.push([`${kind}: thread reply, ${event}`, "chat.postMessage", post(message)]);
     }

@@ -6,6 +6,8 @@ import {
   sampleClientRequest,
   TARGET_CLIENT_ID,
 } from "../../devkit/clientFixtures.ts";
+import { sampleRequest } from "../../devkit/fixtures.ts";
+import { type ClientEntry, SENT_BACK_REASON } from "../../src/requests/clientRequests.ts";
 import { changesBetween } from "../../src/requests/clients.ts";
 import { FORM } from "../../src/requests/form.ts";
 import { clientApprovalMessage, clientConfirmText, clientStatusLine } from "../../src/slack/surfaces/clientApproval.ts";
@@ -20,7 +22,7 @@ import {
   parseClientFormMetadata,
 } from "../../src/slack/surfaces/clientModals.ts";
 import { clientRequesterMessage, clientThreadMessage } from "../../src/slack/surfaces/clientOutcomes.ts";
-import { type ClientEntry, clientsListMessage, homeClientsSection } from "../../src/slack/surfaces/clientsList.ts";
+import { clientsListMessage, homeClientsSection } from "../../src/slack/surfaces/clientsList.ts";
 import { driftMessage, driftModal } from "../../src/slack/surfaces/drift.ts";
 import { clientRefusalText } from "../../src/slack/surfaces/refusals.ts";
 import { shownWhole, textObjects } from "../support/slackTexts.ts";
@@ -125,7 +127,7 @@ describe("approval messages by kind", () => {
     expect(clientStatusLine(sampleClientRequest("disable", { status: "failed", ...at, attempts: 3 }))).toContain(
       "disabling the client failed (attempt 3)",
     );
-    const back = sampleClientRequest("change", { status: "denied", ...at, decisionReason: "Sent back: changed." });
+    const back = sampleClientRequest("change", { status: "denied", ...at, decisionReason: SENT_BACK_REASON });
     expect(clientStatusLine(back)).toContain("Sent back by <@U0APPROVE1>");
     expect(buttons(clientApprovalMessage(back, undefined).blocks).map((b) => b.action)).toEqual(["view_request"]);
   });
@@ -159,7 +161,7 @@ describe("what the requester is told", () => {
       status: "denied",
       decidedBy: "U0APPROVE1",
       decidedAt: 1,
-      decisionReason: "Sent back: the client changed in the tenant since the request was made.",
+      decisionReason: SENT_BACK_REASON,
     });
     const text = textOf(clientRequesterMessage(back, "denied", CTX).blocks);
     expect(text).toContain("was sent back by <@U0APPROVE1>");
@@ -172,7 +174,7 @@ describe("what the requester is told", () => {
 const entry = (overrides: Partial<ClientEntry> = {}): ClientEntry => ({
   clientId: TARGET_CLIENT_ID,
   tenant: "default",
-  createdBy: { id: 7, name: "Plant dashboard", requesterId: "U0REQUEST" },
+  createdBy: sampleRequest({ id: 7, status: "created", createdClientId: TARGET_CLIENT_ID }),
   live: SAMPLE_BASELINE,
   open: [],
   ...overrides,
@@ -184,7 +186,7 @@ describe("the clients list", () => {
       [
         entry(),
         entry({
-          createdBy: { id: 5, name: "Old", requesterId: "U0REQUEST" },
+          createdBy: sampleRequest({ id: 5, name: "Old" }),
           live: { ...SAMPLE_BASELINE, enabled: false },
         }),
       ],
@@ -208,7 +210,7 @@ describe("the clients list", () => {
   });
 
   it("offers no button for a client gone or unreadable, and names the requests open about it", () => {
-    const open = [{ id: 12, kind: "change" as const, status: "pending" as const }];
+    const open = [sampleClientRequest("change", { id: 12 })];
     const blocks = homeClientsSection(
       [entry({ live: "gone", open }), entry({ live: "unreadable" })],
       true,

@@ -1,6 +1,7 @@
 import type { ActionsBlock, ContextBlock, KnownBlock } from "@slack/types";
+import { isSentBack } from "../../requests/clientRequests.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
-import { errorText, fitConfirm, ordinal, type SlackMessage, statusLine } from "./approvalMessage.ts";
+import { creationStatusLine, errorText, fitConfirm, ordinal, type SlackMessage } from "./approvalMessage.ts";
 import { approverNames } from "./approvals.ts";
 import { actions, button, context, divider, fields, header, LIMITS, section, typed } from "./blocks.ts";
 import { changesBlocks, type Extent, settingsInFull, unchangedNote } from "./clientChanges.ts";
@@ -20,11 +21,6 @@ export const clientIdCode = (id: string) => `\`${escapeWithin(id, 100).replace(/
 /** The note a changed client needs: the Identity API applies changes within the hour. */
 export const TAKES_EFFECT_NOTE = "Changes can take up to an hour to take effect.";
 
-/** Whether a denied request was sent back after drift (its reason says so). */
-export function isSentBack(r: Pick<ClientRequest, "status" | "decisionReason">): boolean {
-  return r.status === "denied" && (r.decisionReason ?? "").startsWith("Sent back");
-}
-
 /** The status line of a request about a client: as a creation's, in the words of its kind. */
 export function clientStatusLine(r: ClientRequest): string {
   const words = KIND_WORDS[r.kind];
@@ -42,9 +38,9 @@ export function clientStatusLine(r: ClientRequest): string {
       if (isSentBack(r)) {
         return `:leftwards_arrow_with_hook: Sent back${r.decidedBy ? ` by ${mention(r.decidedBy)}` : ""}${when}: the client changed in the tenant since the request was made`;
       }
-      return statusLine(r);
+      return creationStatusLine(r);
     default:
-      return statusLine(r);
+      return creationStatusLine(r);
   }
 }
 
@@ -215,4 +211,13 @@ export function clientApprovalMessage(r: ClientRequest, tenantLabel: string | un
     text: `Request #${r.id} (${words.title.toLowerCase()} ${escapeMrkdwn(r.name)}) — ${clientPlainStatus(r)}`,
     blocks,
   };
+}
+
+/** What a request about a client asks, for a message: the client, what Approve does (bounded), why. */
+export function clientRequestSummary(r: ClientRequest, tenantLabel: string | undefined): KnownBlock[] {
+  return [
+    clientFacts(r, tenantLabel),
+    ...whatApproveDoes(r, { full: false, listBudget: PREVIEW.list }),
+    ...justificationPreview(r.justification, PREVIEW.justification),
+  ];
 }

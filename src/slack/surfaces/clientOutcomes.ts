@@ -1,4 +1,6 @@
 import type { KnownBlock } from "@slack/types";
+import { isSentBack } from "../../requests/clientRequests.ts";
+import { ALREADY_DELETED_NOTE } from "../../requests/creation.ts";
 import type { ApproverEvent, RequesterEvent } from "../../requests/ports.ts";
 import { ACTIONS, BLOCKS, COMMAND } from "../ids.ts";
 import { errorText, type SlackMessage } from "./approvalMessage.ts";
@@ -9,7 +11,6 @@ import {
   clientName,
   clientPlainStatus,
   clientStatusContext,
-  isSentBack,
   outcomeNoteBlocks,
   TAKES_EFFECT_NOTE,
   whatApproveDoes,
@@ -23,7 +24,7 @@ const CLIENTS = `\`${COMMAND} clients\``;
 
 /** Whether a delete found its client gone already (recorded as done, not failed). */
 export function wasAlreadyGone(r: Pick<ClientRequest, "kind" | "outcomeNote">): boolean {
-  return r.kind === "delete" && /already (deleted|gone)/i.test(r.outcomeNote ?? "");
+  return r.kind === "delete" && (r.outcomeNote ?? "").includes(ALREADY_DELETED_NOTE);
 }
 
 /** "to change the client *X* (client Id `…`) in *tenant*": what was asked, in a sentence. */

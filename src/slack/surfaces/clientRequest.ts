@@ -85,3 +85,9 @@ export function requestedChanges(r: ClientRequest): SettingsChanges {
 
 /** "yes" / "no". */
 export const yesNo = (value: boolean) => (value ? "yes" : "no");
+
+/** The request as one about an existing client, or undefined for a creation (or a row without its client). */
+export function asClientRequest(r: Request): ClientRequest | undefined {
+  if (r.kind === "create" || r.targetClientId === null || r.baseline === null) return undefined;
+  return { ...r, kind: r.kind, targetClientId: r.targetClientId, baseline: r.baseline };
+}

@@ -1,27 +1,14 @@
 import type { KnownBlock } from "@slack/types";
+import type { ClientEntry } from "../../requests/clientRequests.ts";
 import type { ClientSettings } from "../../requests/clients.ts";
 import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, COMMAND } from "../ids.ts";
 import type { SlackMessage } from "./approvalMessage.ts";
 import { actions, button, context, divider, header, section, typedSection } from "./blocks.ts";
 import { clientIdCode } from "./clientApproval.ts";
-import { type ClientRequest, KIND_WORDS } from "./clientRequest.ts";
+import { KIND_WORDS } from "./clientRequest.ts";
 import { describeLifetime, escapeMrkdwn, escapeWithin, plural } from "./format.ts";
 import { previewLine } from "./requestSummary.ts";
-
-/** A request about the client that is still open, as the list names it. */
-type OpenRequest = Pick<ClientRequest, "id" | "kind" | "status">;
-
-/** A client created through the bot, with its settings as read from the tenant just now. */
-export interface ClientEntry {
-  clientId: string;
-  tenant: string;
-  /** The request that created it: its number is what the list's buttons carry. */
-  createdBy: Pick<Request, "id" | "name" | "requesterId">;
-  live: ClientSettings | "gone" | "unreadable";
-  /** Requests about it that are pending, approved or being applied. */
-  open: OpenRequest[];
-}
 
 /** Clients in one `clients` answer, and in the Home tab's "Your clients". */
 export const CLIENTS_LIST_SIZE = 8;
@@ -30,8 +17,9 @@ export const HOME_CLIENTS_SIZE = 5;
 const LIST_PREVIEW = 200;
 const NAME_MAX = 200;
 
-function openLine(open: OpenRequest[]): string {
-  const each = open.map((r) => `#${r.id} ${KIND_WORDS[r.kind].title.toLowerCase()} (${r.status})`);
+function openLine(open: Pick<Request, "id" | "kind" | "status">[]): string {
+  const kind = (r: Pick<Request, "kind">) => (r.kind === "create" ? "create" : KIND_WORDS[r.kind].title.toLowerCase());
+  const each = open.map((r) => `#${r.id} ${kind(r)} (${r.status})`);
   return `Open requests about it: ${each.join(", ")}. Each is checked against the client as it is when approved.`;
 }
 

@@ -1,5 +1,6 @@
 import type { KnownBlock, ModalView } from "@slack/types";
-import { type ClientSettings, changesBetween, type SettingsChanges } from "../../requests/clients.ts";
+import type { Drift } from "../../requests/clientRequests.ts";
+import { type ClientSettings, changesBetween } from "../../requests/clients.ts";
 import { ACTIONS, BLOCKS, CALLBACKS } from "../ids.ts";
 import type { SlackMessage } from "./approvalMessage.ts";
 import { actions, button, LIMITS, section } from "./blocks.ts";
@@ -7,13 +8,6 @@ import { clientIdCode, clientName } from "./clientApproval.ts";
 import { changesBlocks, type Extent } from "./clientChanges.ts";
 import { type ClientRequest, desiredSettings } from "./clientRequest.ts";
 import { clip, slackDate } from "./format.ts";
-
-/** What the domain found when it read the client again at approval: it is gone, or it changed. */
-export interface Drift {
-  live: ClientSettings | "gone";
-  /** From the client as read when the request was made to the client now (empty when gone). */
-  changes: SettingsChanges;
-}
 
 const PAST: Record<ClientRequest["kind"], string> = {
   change: "changed",

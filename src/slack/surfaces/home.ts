@@ -1,10 +1,15 @@
 import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
 import * as z from "zod";
+import type { ClientEntry } from "../../requests/clientRequests.ts";
 import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, CALLBACKS, COMMAND } from "../ids.ts";
 import { decisionButtons } from "./approvalMessage.ts";
 import { approvalProgress } from "./approvals.ts";
 import { actions, button, context, divider, header, section, typedSection } from "./blocks.ts";
+import { clientIdCode } from "./clientApproval.ts";
+import { changesSummary } from "./clientChanges.ts";
+import { asClientRequest, type ClientRequest, KIND_WORDS, requestedChanges } from "./clientRequest.ts";
+import { homeClientsSection } from "./clientsList.ts";
 import { channelLink, describeLifetime, escapeMrkdwn, fitText, mention, plural, slackDate } from "./format.ts";
 import { previewLine } from "./requestSummary.ts";
 import { requestLine } from "./status.ts";
@@ -37,6 +42,8 @@ export interface HomeData {
   tenantLabel: (tenant: string) => string | undefined;
   /** A one-off note at the top, e.g. why a click from this tab changed nothing. */
   notice?: string | undefined;
+  /** The newest of the viewer's clients, read from the tenant now; `more` when they have more. */
+  clients?: { entries: ClientEntry[]; more: boolean } | undefined;
 }
 
 const cursorSchema = z
@@ -65,6 +72,8 @@ const HOME_PREVIEW = { list: 300, justification: 300 } as const;
  * Approve and Deny.
  */
 function waitingItem(r: Request, tenantLabel: string | undefined): KnownBlock[] {
+  const about = asClientRequest(r);
+  if (about) return waitingClientItem(about, tenantLabel);
   const tenant = tenantLabel ? ` · tenant *${escapeMrkdwn(tenantLabel)}*` : "";
   const lists = [
     previewLine("Redirect URLs", r.redirectUris, HOME_PREVIEW.list),
@@ -85,6 +94,30 @@ function waitingItem(r: Request, tenantLabel: string | undefined): KnownBlock[] 
       `*#${r.id}* from ${mention(r.requesterId)}${tenant} · token lifetime ${describeLifetime(r.accessTokenLifetime)} · expires ${slackDate(r.expiresAt)}${progress ? ` · ${progress}` : ""}`,
     ),
     typedSection(typedText),
+    decisionButtons(r, tenantLabel),
+  ];
+}
+
+/**
+ * A request about a client waiting for this approver: who, what and where in mrkdwn, the name and
+ * the justification in plain_text with the changes counted; the whole in "View full request".
+ */
+function waitingClientItem(r: ClientRequest, tenantLabel: string | undefined): KnownBlock[] {
+  const tenant = tenantLabel ? ` · tenant *${escapeMrkdwn(tenantLabel)}*` : "";
+  const justification = fitText(r.justification, HOME_PREVIEW.justification);
+  const progress = approvalProgress(r);
+  const changes = r.kind === "change" ? ` · ${changesSummary(requestedChanges(r))}` : "";
+  return [
+    section(
+      `*#${r.id}* from ${mention(r.requesterId)} · *${KIND_WORDS[r.kind].title}* client ${clientIdCode(r.targetClientId)}${tenant}${changes} · expires ${slackDate(r.expiresAt)}${progress ? ` · ${progress}` : ""}`,
+    ),
+    typedSection(
+      [
+        r.name,
+        `Justification: ${justification.text}`,
+        ...(justification.cut ? ["(Shortened here: “View full request” shows all of it.)"] : []),
+      ].join("\n"),
+    ),
     decisionButtons(r, tenantLabel),
   ];
 }
@@ -122,6 +155,8 @@ export function homeView(data: HomeData): HomeTabView {
       );
     }
   }
+
+  if (data.clients) blocks.push(...homeClientsSection(data.clients.entries, data.clients.more, data.tenantLabel));
 
   blocks.push(divider(), header(`My requests (${data.mineTotal})`));
   if (data.mine.length === 0) {

@@ -1,3 +1,4 @@
+import type { ClientRefusal } from "../../requests/clientRequests.ts";
 import type { Request } from "../../requests/request.ts";
 import type { DecisionRefusal } from "../../requests/service.ts";
 import { alreadyApprovedText, approverNames } from "./approvals.ts";
@@ -22,9 +23,9 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
     case "approvers_unknown":
       return APPROVERS_UNKNOWN_TEXT;
     case "client_unreadable":
-      return "I can't read the client from the tenant just now, so nothing was changed. Please try again in a minute.";
+      return `I couldn't read the client of ${which} from the tenant to check it before approving, so nothing was approved. Please try again in a minute.`;
     case "drift":
-      return `The client changed in the tenant since ${which} was made, so nothing was changed.`;
+      return `The client of ${which} changed in the tenant since it was made, so nothing was approved.`;
   }
 }
 
@@ -69,20 +70,17 @@ export function approversUnknownReadText(which: string): string {
   return `I can't show request ${escapeWithin(which, 40)} just now: I can't check who the approvers are right now, and it isn't one of yours (or it doesn't exist). Please try again in a few minutes.`;
 }
 
-/** Why the bot will not act on a client (or read it), as the domain says. */
-export type ClientRefusal =
-  /** No such client created through the bot, or not the person's: one answer for both. */
-  "not_found" | "gone" | "unreadable" | "client_unreadable" | "approvers_unknown" | "no_change";
+/** Why the bot will not act on a client, as the domain says, or a form that would change nothing. */
+type ClientRefusalOrNoChange = ClientRefusal | "no_change";
 
 /** What someone is told when the bot will not act on a client. "Not yours" reads like "does not exist". */
-export function clientRefusalText(refusal: ClientRefusal): string {
+export function clientRefusalText(refusal: ClientRefusalOrNoChange): string {
   switch (refusal) {
     case "not_found":
       return "I can't find that client, or it isn't yours to manage: only clients created through me can be changed here, by the person who asked for them and by approvers. Nothing was changed.";
     case "gone":
       return "That client no longer exists in the tenant, so there is nothing to change. Nothing was recorded.";
     case "unreadable":
-    case "client_unreadable":
       return "I couldn't read the client from the tenant just now, so nothing was changed. Please try again in a minute.";
     case "approvers_unknown":
       return APPROVERS_UNKNOWN_TEXT;

@@ -14,7 +14,7 @@ import { CALLBACKS } from "../../src/slack/ids.ts";
 import { WAIT_MS } from "./lifecycle-support.ts";
 
 /** Where the clients list was asked for: its buttons come from an ephemeral message there. */
-export const ORIGIN = "C0ORIGIN";
+const ORIGIN = "C0ORIGIN";
 
 let seq = 0;
 
@@ -37,7 +37,7 @@ export function clickClient(h: Harness, user: Person, actionId: string, createdB
 }
 
 /** The metadata the change and action forms carry (as surfaces/clientModals.ts writes it). */
-export function formMetadata(kind: string, clientId: string, tenant = "default"): string {
+function formMetadata(kind: string, clientId: string, tenant = "default"): string {
   return JSON.stringify({ kind, tenant, clientId, channelId: ORIGIN });
 }
 

@@ -95,7 +95,7 @@ export function whatApproveDoes(r: ClientRequest, extent: Extent): KnownBlock[] 
 }
 
 /** Who asked, the client's Id, and the tenant when there are several. */
-export function clientFacts(r: ClientRequest, tenantLabel: string | undefined): KnownBlock {
+function clientFacts(r: ClientRequest, tenantLabel: string | undefined): KnownBlock {
   const facts: [string, string][] = [
     ["Requested by", mention(r.requesterId)],
     ["Client Id", clientIdCode(r.targetClientId)],

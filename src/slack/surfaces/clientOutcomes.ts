@@ -23,7 +23,7 @@ import { PREVIEW, viewButton } from "./requestSummary.ts";
 const CLIENTS = `\`${COMMAND} clients\``;
 
 /** Whether a delete found its client gone already (recorded as done, not failed). */
-export function wasAlreadyGone(r: Pick<ClientRequest, "kind" | "outcomeNote">): boolean {
+function wasAlreadyGone(r: Pick<ClientRequest, "kind" | "outcomeNote">): boolean {
   return r.kind === "delete" && (r.outcomeNote ?? "").includes(ALREADY_DELETED_NOTE);
 }
 

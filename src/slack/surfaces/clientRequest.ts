@@ -11,7 +11,7 @@ import type { Request } from "../../requests/request.ts";
  * A request about a client that exists already (a change, disable, enable or delete): what it
  * acts on, and the client's settings as read when it was made (the diff's "before").
  */
-export interface ClientRequestFields {
+interface ClientRequestFields {
   kind: ClientRequestKind;
   targetClientId: string;
   baseline: ClientSettings;

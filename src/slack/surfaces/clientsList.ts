@@ -38,7 +38,7 @@ function clientButtons(entry: ClientEntry, live: ClientSettings): KnownBlock {
  * and lifetime in plain_text, shortened past LIST_PREVIEW; the requests open about it; and the
  * buttons — only when its settings could be read now.
  */
-export function clientItem(entry: ClientEntry, tenantLabel: string | undefined): KnownBlock[] {
+function clientItem(entry: ClientEntry, tenantLabel: string | undefined): KnownBlock[] {
   const tenant = tenantLabel ? ` · ${escapeMrkdwn(tenantLabel)}` : "";
   const from = `from request #${entry.createdBy.id}`;
   const open = entry.open.length > 0 ? [context(openLine(entry.open))] : [];

@@ -57,7 +57,7 @@ function driftButtons(r: ClientRequest, live: Drift["live"]): KnownBlock {
  * What changed in the tenant since the request was made (as read then → as read now), what Apply
  * anyway would do now, and the two ways on: Apply anyway, or Send back to the requester.
  */
-export function driftBlocks(r: ClientRequest, drift: Drift, extent: Extent): KnownBlock[] {
+function driftBlocks(r: ClientRequest, drift: Drift, extent: Extent): KnownBlock[] {
   const head = `:warning: The client ${clientName(r)} (${clientIdCode(r.targetClientId)}) changed in the tenant since request #${r.id} was made on ${slackDate(r.createdAt)}. Nothing is approved yet.`;
   if (drift.live === "gone") {
     const next =

@@ -12,7 +12,7 @@ import { type ButtonArgs, type ButtonHandler, refreshHome, requestIdOf, tellClic
  * with Apply anyway / Send back where there is a channel; a modal in the Home tab (which has none),
  * or a plain note if the modal can no longer be opened.
  */
-export async function showDrift(args: ButtonArgs, deps: ListenerDeps, request: Request, drift: Drift): Promise<void> {
+async function showDrift(args: ButtonArgs, deps: ListenerDeps, request: Request, drift: Drift): Promise<void> {
   const r = asClientRequest(request);
   if (!r) return;
   if (args.body.view?.type === "home") {

@@ -8,7 +8,7 @@ import {
   submitClientAction,
   viewText,
 } from "./clients-slack-support.ts";
-import { clickInHome, WAIT_MS } from "./lifecycle-support.ts";
+import { buttonValues, clickInHome, openHome, WAIT_MS, waitForHome } from "./lifecycle-support.ts";
 
 const LONGER: Parameters<typeof submitChange>[3] = {
   name: "Plant dashboard",
@@ -144,5 +144,34 @@ describe("who may ask about a client", () => {
     await submitClientAction(h, APPROVER, "disable", clientId);
     const { request } = await postedRequestOf(h, APPROVER, 0);
     expect(request).toMatchObject({ kind: "disable", requesterId: APPROVER.id, targetClientId: clientId });
+  });
+});
+
+describe("Your clients in App Home", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await Harness.start();
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it("shows the requester's clients as read now, with their buttons and the requests open about them", async () => {
+    const { createdBy, clientId } = await createdClient(h);
+    await submitClientAction(h, REQUESTER, "disable", clientId);
+    const { request } = await postedRequestOf(h, REQUESTER, createdBy);
+    h.identity.changeInPortal(clientId, { Name: "Plant dashboard (renamed in the portal)" });
+    await openHome(h, REQUESTER);
+    const home = await waitForHome(h, REQUESTER, (p) => p.text.includes("Your clients"));
+    expect(home.text).toContain(`*Plant dashboard (renamed in the portal)* · client Id \`${clientId}\``);
+    expect(home.text).toContain(`Open requests about it: #${request.id} disable (pending)`);
+    expect(buttonValues(home.blocks, "client_change")).toEqual([String(createdBy)]);
+    expect(buttonValues(home.blocks, "client_disable")).toEqual([String(createdBy)]);
+    expect(home.text).toContain(`*#${request.id}* Disable: Plant dashboard · waiting for approval`);
+
+    await openHome(h, OUTSIDER);
+    const outsider = await waitForHome(h, OUTSIDER);
+    expect(outsider.text).toContain("No client created through me is yours yet.");
+    expect(buttonValues(outsider.blocks, "client_change")).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APPROVER, Harness, REQUESTER, textOf } from "../../devkit/harness.ts";
+import { APPROVER, Harness, OUTSIDER, REQUESTER, textOf } from "../../devkit/harness.ts";
 import {
   clickClient,
   clickInModal,
@@ -79,6 +79,21 @@ describe("disabling, enabling and deleting a client through the same review", ()
     await submitClientAction(h, REQUESTER, "delete", clientId);
     const { request, ts } = await postedRequestOf(h, REQUESTER, createdBy);
     expect(textOf(h.approvalPosts().at(-1)?.args ?? {})).toContain("This cannot be undone.");
+
+    // Only an approver gets as far as the name: anyone else is refused where they clicked.
+    await h.click(OUTSIDER, "approve_request", request.id, ts);
+    const refused = await h.slack.waitFor(() => h.ephemeralsTo(OUTSIDER)[0], WAIT_MS, "the refusal");
+    expect(String(refused.args.text)).toContain("Only the designated approvers can decide");
+    for (const name of ["Plant dashboard", "Not its name"]) {
+      const forged = await submitDeleteConfirm(h, OUTSIDER, request.id, name);
+      expect(forged.json).toEqual({
+        response_action: "errors",
+        errors: {
+          confirm_name: `Only the designated approvers can decide on request #${request.id}. Nothing was changed.`,
+        },
+      });
+    }
+    expect(h.slack.callsOf("views.open")).toHaveLength(0);
 
     await h.click(APPROVER, "approve_request", request.id, ts);
     const confirm = await h.slack.waitFor(() => h.slack.callsOf("views.open")[0], WAIT_MS, "the delete confirmation");

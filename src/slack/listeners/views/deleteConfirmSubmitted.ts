@@ -51,19 +51,31 @@ export function deleteConfirmSubmitted(deps: ListenerDeps): SubmissionHandler {
       await ack({ response_action: "errors", errors: { [BLOCKS.confirmName]: OUT_OF_DATE } });
       return;
     }
-    const request = await deps.reads.get(id).catch((error: unknown) => {
-      if (error instanceof StoreUnavailableError) return undefined;
-      throw error;
-    });
-    if (request?.kind !== "delete") {
-      await ack({ response_action: "errors", errors: { [BLOCKS.confirmName]: refusalText("not_found", undefined) } });
+    const inForm = (text: string) => ack({ response_action: "errors", errors: { [BLOCKS.confirmName]: text } });
+    // Who may decide is checked before the name, so the form tells nobody else whether a name is right.
+    let checked: DecisionResult;
+    try {
+      checked = await deps.service.canDeny(id, body.user.id);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      await inForm(UNREACHABLE_DATABASE_TEXT);
+      return;
+    }
+    if (!checked.ok) {
+      await inForm(refusalText(checked.refusal === "drift" ? "already_decided" : checked.refusal, checked.request));
+      return;
+    }
+    const request = checked.request;
+    if (request.kind !== "delete") {
+      await inForm(refusalText("not_found", undefined));
+      return;
+    }
+    if (request.approvedBy.includes(body.user.id)) {
+      await inForm(refusalText("already_approved", request));
       return;
     }
     if (!namesMatch(typedText(view.state.values, BLOCKS.confirmName), request.name)) {
-      await ack({
-        response_action: "errors",
-        errors: { [BLOCKS.confirmName]: "That is not the client's name: type it exactly as shown above." },
-      });
+      await inForm("That is not the client's name: type it exactly as shown above.");
       return;
     }
     await ack({ response_action: "update", view: readingClientModal(TITLE) });

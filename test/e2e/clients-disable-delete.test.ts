@@ -89,7 +89,7 @@ describe("disabling, enabling and deleting a client through the same review", ()
       expect(forged.json).toEqual({
         response_action: "errors",
         errors: {
-          confirm_name: `Only the designated approvers can decide on request #${request.id}. Nothing was changed.`,
+          confirm_name: "Only the designated approvers can decide on this request. Nothing was changed.",
         },
       });
     }

@@ -1,5 +1,14 @@
 import type { IdentityClients } from "../identity/client.ts";
-import { type ClientSettings, changesBetween, hasChanges, LIST_FIELDS, type SettingsChanges } from "./clients.ts";
+import {
+  type ClientRequestKind,
+  type ClientSettings,
+  changesBetween,
+  hasChanges,
+  LIST_FIELDS,
+  type SettingsChanges,
+  settingsOfForm,
+} from "./clients.ts";
+import type { RequestForm } from "./form.ts";
 import type { RequestStore } from "./ports.ts";
 import type { Request } from "./request.ts";
 import { Slots } from "./slots.ts";
@@ -157,6 +166,33 @@ export class ClientRequests {
       return "unreadable";
     }
   }
+}
+
+/**
+ * The form a request about a client records: for a change, the settings asked for; otherwise the
+ * baseline's. The tenant and the justification are the request's own.
+ */
+export function askedForm(
+  input: { kind: ClientRequestKind; tenant: string; form?: RequestForm; justification: string },
+  baseline: ClientSettings,
+): RequestForm {
+  const { tenant, justification } = input;
+  if (input.kind === "change" && input.form) return { ...input.form, tenant, justification };
+  return {
+    tenant,
+    name: baseline.name,
+    redirectUris: [...baseline.redirectUris],
+    postLogoutRedirectUris: [...baseline.postLogoutRedirectUris],
+    allowedCorsOrigins: [...baseline.allowedCorsOrigins],
+    accessTokenLifetime: baseline.accessTokenLifetime,
+    justification,
+  };
+}
+
+/** A change to the settings the client has, disabling a disabled client, enabling an enabled one. */
+export function changesNothing(kind: ClientRequestKind, baseline: ClientSettings, form: RequestForm): boolean {
+  if (kind === "change") return !hasChanges(changesBetween(baseline, settingsOfForm(form, baseline.enabled)));
+  return (kind === "disable" && !baseline.enabled) || (kind === "enable" && baseline.enabled);
 }
 
 const FIELD_WORDS: Record<keyof SettingsChanges, string> = {

@@ -5,16 +5,18 @@ import { withTimeout } from "../timeout.ts";
 import { Announcer, type OutcomeEvent } from "./announcer.ts";
 import { type ApprovalPostPolicy, ApprovalPosts } from "./approvalPosts.ts";
 import {
+  askedForm,
   type ClientEntry,
   type ClientForRequest,
   type ClientLookup,
   type ClientRefusal,
   ClientRequests,
+  changesNothing,
   type Drift,
   driftNote,
   SENT_BACK_REASON,
 } from "./clientRequests.ts";
-import { type ClientRequestKind, changesBetween, hasChanges, settingsOfForm } from "./clients.ts";
+import type { ClientRequestKind } from "./clients.ts";
 import { type CreationPolicy, Creations } from "./creation.ts";
 import type { RequestForm } from "./form.ts";
 import { autoApproval, hostRefusals, POLICY_ACTOR, type TenantPolicy, type UrlField } from "./policies.ts";
@@ -219,27 +221,13 @@ export class RequestService {
     const { entry } = found;
     const baseline = entry.live;
     const policy = this.policy.policyFor(input.tenant);
-    let form: RequestForm;
+    if (input.kind === "change" && !input.form) throw new Error("A change needs the settings asked for");
+    const form = askedForm(input, baseline);
     if (input.kind === "change") {
-      if (!input.form) throw new Error("A change needs the settings asked for");
-      form = { ...input.form, tenant: input.tenant, justification: input.justification };
       const errors = hostRefusals(form, policy);
       if (Object.keys(errors).length > 0) return { kind: "refused", errors };
-      if (!hasChanges(changesBetween(baseline, settingsOfForm(form, baseline.enabled)))) return { kind: "no_change" };
-    } else {
-      if ((input.kind === "disable" && !baseline.enabled) || (input.kind === "enable" && baseline.enabled)) {
-        return { kind: "no_change" };
-      }
-      form = {
-        tenant: input.tenant,
-        name: baseline.name,
-        redirectUris: [...baseline.redirectUris],
-        postLogoutRedirectUris: [...baseline.postLogoutRedirectUris],
-        allowedCorsOrigins: [...baseline.allowedCorsOrigins],
-        accessTokenLifetime: baseline.accessTokenLifetime,
-        justification: input.justification,
-      };
     }
+    if (changesNothing(input.kind, baseline, form)) return { kind: "no_change" };
     const now = this.now();
     const recorded = await this.store.record({
       form,

@@ -1,8 +1,10 @@
+import { errorMessage } from "../../../errorMessage.ts";
 import type { Drift } from "../../../requests/clientRequests.ts";
 import type { Request } from "../../../requests/request.ts";
 import { deleteConfirmModal } from "../../surfaces/clientModals.ts";
 import { asClientRequest } from "../../surfaces/clientRequest.ts";
 import { driftMessage, driftModal } from "../../surfaces/drift.ts";
+import { channelLink } from "../../surfaces/format.ts";
 import { refusalText } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { type ButtonArgs, type ButtonHandler, refreshHome, requestIdOf, tellClicker } from "./clicker.ts";
@@ -15,15 +17,20 @@ import { type ButtonArgs, type ButtonHandler, refreshHome, requestIdOf, tellClic
 async function showDrift(args: ButtonArgs, deps: ListenerDeps, request: Request, drift: Drift): Promise<void> {
   const r = asClientRequest(request);
   if (!r) return;
+  const note = driftMessage(r, drift);
   if (args.body.view?.type === "home") {
     try {
       await args.client.views.open({ trigger_id: args.body.trigger_id, view: driftModal(r, drift) });
       return;
     } catch (error) {
-      deps.log.event("warn", "drift_modal_failed", { request: r.id, error: String(error) });
+      deps.log.event("warn", "drift_modal_failed", { request: r.id, error: errorMessage(error) });
+      // The Home tab shows text only: the choice is made on the approval message.
+      const where = channelLink(r.approvalChannelId ?? deps.approvalChannelId);
+      await tellClicker(args, deps, `${note.text} Choose on its approval message in ${where}.`);
+      return;
     }
   }
-  await tellClicker(args, deps, driftMessage(r, drift));
+  await tellClicker(args, deps, note);
 }
 
 /**

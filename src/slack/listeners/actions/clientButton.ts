@@ -1,7 +1,8 @@
 import type { ModalView } from "@slack/types";
 import type { ClientForRequest } from "../../../requests/clientRequests.ts";
+import { StoreUnavailableError } from "../../../requests/ports.ts";
 import { noticeModal, readingClientModal } from "../../surfaces/clientModals.ts";
-import { clientRefusalText } from "../../surfaces/refusals.ts";
+import { clientRefusalText, UNREACHABLE_DATABASE_TEXT } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { type ButtonArgs, type ButtonHandler, requestIdOf } from "./clicker.ts";
 
@@ -42,8 +43,15 @@ export function clientFormButton(
     const id = requestIdOf(args.action);
     if (id === undefined) return;
     const opened = await args.client.views.open({ trigger_id: args.body.trigger_id, view: readingClientModal(title) });
-    const found = await clientOfButton(deps, id, args.body.user.id);
-    const view = found.ok ? build(found.entry, args) : noticeModal(title, clientRefusalText(found.refusal));
+    let view: ModalView;
+    try {
+      const found = await clientOfButton(deps, id, args.body.user.id);
+      view = found.ok ? build(found.entry, args) : noticeModal(title, clientRefusalText(found.refusal));
+    } catch (error) {
+      // The modal is open already: it says what went wrong rather than reading on for ever.
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      view = noticeModal(title, UNREACHABLE_DATABASE_TEXT);
+    }
     if (opened.view?.id) await args.client.views.update({ view_id: opened.view.id, view });
   };
 }

@@ -3,6 +3,7 @@ import { ChildApp } from "../../devkit/childApp.ts";
 import { APPROVER, Harness } from "../../devkit/harness.ts";
 import type { Database } from "../../src/db/database.ts";
 import type { Request } from "../../src/requests/request.ts";
+import { submitDeleteConfirm } from "./clients-slack-support.ts";
 import { asked, CREATED_SETTINGS, changeForm, createdClient, decided, WAIT_MS } from "./clients-support.ts";
 import { openOwnConnection } from "./identity-support.ts";
 
@@ -103,7 +104,8 @@ describe("after the client exists: applying survives failures and crashes", () =
     const { clientId, id, ts, env, first } = await childWithCallHeld("DELETE client", (clientId) =>
       asked(h, "delete", clientId),
     );
-    await h.click(APPROVER, "approve_request", id, ts);
+    // A delete is approved by typing the client's name (the Approve button opens that form).
+    await submitDeleteConfirm(h, APPROVER, id, CREATED_SETTINGS.name);
     await h.slack.waitFor(() => h.identity.callsTo("DELETE client").length === 1, WAIT_MS, "the first DELETE");
     await first.kill9();
     await h.slack.waitFor(() => h.identity.client(clientId) === undefined, WAIT_MS, "the server to delete it");

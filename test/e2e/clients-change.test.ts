@@ -184,8 +184,10 @@ describe("changing a client through the same review", () => {
       "the send-back DM",
     );
     expect(textOf(dm.args)).toContain("`/create-auth-client clients` shows the client as it is now");
-    expect(h.slack.responses.some((r) => textOf(r.body).includes(`You sent request #${second.request.id} back`))).toBe(
-      true,
+    await h.slack.waitFor(
+      () => h.slack.responses.find((r) => textOf(r.body).includes(`You sent request #${second.request.id} back`)),
+      WAIT_MS,
+      "the drift note replaced",
     );
     expect(h.identity.callsTo("PUT client")).toHaveLength(1);
     const audit = await h.store.reads.auditOf(second.request.id);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { APPROVAL_CHANNEL, APPROVER, Harness, OUTSIDER, REQUESTER, textOf } from "../../devkit/harness.ts";
+import type { Person } from "../../devkit/slackRequests.ts";
 import {
   clickClient,
   createdClient,
@@ -91,16 +92,20 @@ describe("who may ask about a client", () => {
     await h.stop();
   });
 
-  const replies = (n: number) =>
-    h.slack.waitFor(() => (h.slack.responses.length >= n ? h.slack.responses : undefined), WAIT_MS, `${n} replies`);
+  /** `/create-auth-client <text>` as `user`, and the text of its reply (one at a time: replies may overtake each other). */
+  async function ask(user: Person, text: string): Promise<string> {
+    const before = h.slack.responses.length;
+    await h.command(user, text);
+    const reply = await h.slack.waitFor(() => h.slack.responses[before], WAIT_MS, `the reply to ${text}`);
+    return textOf(reply.body);
+  }
 
   it("refuses anyone but its requester and the approvers, on every click, as if the client did not exist", async () => {
     const { createdBy, clientId } = await createdClient(h);
-    await h.command(OUTSIDER, `clients ${createdBy}`);
-    await h.command(OUTSIDER, "clients 99999");
-    await h.command(OUTSIDER, `clients ${clientId}`);
-    await h.command(OUTSIDER, "clients");
-    const [mine, missing, byId, list] = (await replies(4)).map((r) => textOf(r.body));
+    const mine = await ask(OUTSIDER, `clients ${createdBy}`);
+    const missing = await ask(OUTSIDER, "clients 99999");
+    const byId = await ask(OUTSIDER, `clients ${clientId}`);
+    const list = await ask(OUTSIDER, "clients");
     expect(mine).toBe(missing);
     expect(byId).toBe(missing);
     expect(mine).toContain("I can't find that client, or it isn't yours to manage");
@@ -126,10 +131,9 @@ describe("who may ask about a client", () => {
 
   it("lets an approver look a client up by request number or client Id, and ask for a change", async () => {
     const { createdBy, clientId } = await createdClient(h);
-    await h.command(APPROVER, `clients #${createdBy}`);
-    await h.command(APPROVER, `clients ${clientId}`);
-    await h.command(APPROVER, "clients <!channel>");
-    const [byNumber, byId, nonsense] = (await replies(3)).map((r) => textOf(r.body));
+    const byNumber = await ask(APPROVER, `clients #${createdBy}`);
+    const byId = await ask(APPROVER, `clients ${clientId}`);
+    const nonsense = await ask(APPROVER, "clients <!channel>");
     expect(byNumber).toContain(`client Id \`${clientId}\``);
     expect(byId).toBe(byNumber);
     expect(nonsense).toContain("is neither a request number nor a client Id");

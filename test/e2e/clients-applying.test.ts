@@ -174,6 +174,20 @@ describe("after the client exists: applying survives failures and crashes", () =
     expect(h.identity.client(clientId)).toBeUndefined();
   });
 
+  it("a delete whose client went between the approval and the DELETE is recorded applied: already deleted in the tenant", async () => {
+    h = await Harness.start();
+    const { clientId } = await createdClient(h);
+    const del = await asked(h, "delete", clientId);
+    // Held long enough for the client to go between the approval's read and the DELETE.
+    h.identity.inject({ route: "DELETE client", delayMs: 300 });
+    decided(await h.service.approve(del.id, APPROVER.id));
+    h.identity.deleteInPortal(clientId);
+    const done = await h.waitForStatus(del.id, "created", WAIT_MS);
+    expect(done).toMatchObject({ createdClientId: clientId, outcomeNote: "already deleted in the tenant" });
+    expect(h.identity.callsTo("DELETE client")).toHaveLength(1);
+    expect((await h.store.reads.auditOf(del.id)).at(-1)?.detail).toBe(`client ${clientId} was already gone`);
+  });
+
   it("a change whose client was deleted after the approval fails: the client no longer exists", async () => {
     h = await Harness.start();
     const { clientId } = await createdClient(h);

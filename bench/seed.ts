@@ -103,10 +103,6 @@ function seedPlan(rows: number, now: number): { plan: SeededRequest[]; summary: 
     const requester = requesterId(k);
     const row: NewRequestRow = {
       id,
-      kind: "create",
-      targetClientId: null,
-      baseline: null,
-      outcomeNote: null,
       lastActor: requester,
       tenant: form.tenant,
       requesterId: requester,

@@ -126,6 +126,10 @@ function seedPlan(rows: number, now: number): { plan: SeededRequest[]; summary: 
       requiredApprovals: 1,
       approvedBy: ["approved", "creating", "created", "failed"].includes(status) ? [APPROVER.id] : [],
       nameTakenBy: null,
+      kind: "create",
+      targetClientId: null,
+      baseline: null,
+      outcomeNote: null,
       lastError: status === "failed" ? { status: 400, error: "Invalid RedirectUris.", operationId: `op-${id}` } : null,
       attempts: finished ? 1 : 0,
       // Outcomes were told, so the app's resume sweep finds nothing to redo.

@@ -5,6 +5,10 @@ export function sampleRequest(overrides: Partial<Request> = {}): Request {
   const now = Date.UTC(2026, 10, 30, 9, 0);
   return {
     id: 42,
+    kind: "create",
+    targetClientId: null,
+    baseline: null,
+    outcomeNote: null,
     tenant: "default",
     requesterId: "U0REQUEST",
     originChannelId: "C0ORIGIN",

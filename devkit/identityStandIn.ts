@@ -9,25 +9,40 @@ export const OCS_CLIENT_SECRET = "super-secret-ocs-value-1234";
 
 /** What the next matching request meets instead of the normal answer. */
 export interface IdentityFault {
-  /** Which requests: "POST clients", "GET client", "GET clients" (the list), "token", "discovery", or "any". */
-  route: "POST clients" | "GET client" | "GET clients" | "token" | "discovery" | "any";
+  /**
+   * Which requests: "POST clients", "GET client", "GET clients" (the list), "PUT client",
+   * "DELETE client", "token", "discovery", or "any".
+   */
+  route: IdentityRoute | "any";
   status?: number;
   body?: unknown;
   /** Sent raw instead of `body` (non-JSON bodies). */
   rawBody?: string;
   headers?: Record<string, string>;
   delayMs?: number;
-  /** "before": close the connection without doing anything; "after-store": create the client, then close without answering. */
+  /**
+   * "before": close the connection without doing anything; "after-store": do the work (create,
+   * change or delete the client), then close without answering.
+   */
   drop?: "before" | "after-store";
-  /** With `status`: do the normal work first (a POST creates the client), then answer `status` instead. */
+  /** With `status`: do the normal work first (a POST creates the client, a PUT changes it), then answer `status` instead. */
   store?: boolean;
   times?: number;
 }
 
+type IdentityRoute =
+  | "POST clients"
+  | "GET client"
+  | "GET clients"
+  | "PUT client"
+  | "DELETE client"
+  | "token"
+  | "discovery";
+
 export interface IdentityCall {
   method: string;
   path: string;
-  route: IdentityFault["route"] | "other";
+  route: IdentityRoute | "other";
   body: unknown;
   authorization: string | undefined;
   at: number;
@@ -53,10 +68,20 @@ const ALLOWED_PROPERTIES = new Set([
   "AllowOfflineAccess",
 ]);
 
+/** What PUT may change, and what it checks of each property (absent or null: left as it is). */
+const UPDATABLE = [
+  "Name",
+  "RedirectUris",
+  "PostLogoutRedirectUris",
+  "AllowedCorsOrigins",
+  "AccessTokenLifetime",
+  "Enabled",
+];
+
 /**
  * A local stand-in for an AVEVA Data Hub tenant's Identity API: discovery, client-credentials
- * tokens and the AuthorizationCodeClients endpoints with the documented rules, plus switches to
- * inject failures.
+ * tokens and the AuthorizationCodeClients endpoints (list, create, read, change, delete) with the
+ * documented rules, plus switches to inject failures and to change clients as the portal would.
  */
 export class IdentityStandIn {
   readonly calls: IdentityCall[] = [];
@@ -107,13 +132,37 @@ export class IdentityStandIn {
     return this.calls.filter((c) => c.route === route);
   }
 
+  /** The client with Id `id` as stored, whatever the letter case of the Id. */
+  client(id: string): StoredClient | undefined {
+    return this.clients.get(id.toLowerCase());
+  }
+
+  /**
+   * Changes a client as someone in the portal would, behind the bot's back (drift): the given
+   * properties replace the stored ones. Throws for an unknown client.
+   */
+  changeInPortal(id: string, change: Record<string, unknown>): void {
+    const client = this.client(id);
+    if (!client) throw new Error(`No client ${id} to change`);
+    this.clients.set(id.toLowerCase(), { ...client, ...change, Id: client.Id });
+  }
+
+  /** Deletes a client as someone in the portal would. */
+  deleteInPortal(id: string): void {
+    if (!this.clients.delete(id.toLowerCase())) throw new Error(`No client ${id} to delete`);
+  }
+
   private routeOf(method: string, path: string): IdentityCall["route"] {
     if (path === "/identity/.well-known/openid-configuration") return "discovery";
     if (path === this.tokenEndpointPath) return "token";
     const base = `/api/v1/Tenants/${this.tenantId}/AuthorizationCodeClients`;
     if (method === "POST" && path === base) return "POST clients";
     if (method === "GET" && path === base) return "GET clients";
-    if (method === "GET" && path.startsWith(`${base}/`)) return "GET client";
+    if (path.startsWith(`${base}/`) && !path.slice(base.length + 1).includes("/")) {
+      if (method === "GET") return "GET client";
+      if (method === "PUT") return "PUT client";
+      if (method === "DELETE") return "DELETE client";
+    }
     return "other";
   }
 
@@ -214,14 +263,58 @@ export class IdentityStandIn {
         headers: { "Total-Count": String(all.length) },
       };
     }
+    const id = path.split("/").pop() ?? "";
     if (route === "GET client") {
-      const id = path.split("/").pop() ?? "";
-      const client = this.clients.get(id.toLowerCase());
+      const client = this.client(id);
       return client
         ? { status: 200, body: client }
         : errorResponse(404, "Client not found.", `No client with Id ${id}.`);
     }
+    if (route === "PUT client" || route === "DELETE client") {
+      if (this.regional) return errorResponse(405, "Method not allowed.", "Writes go to the global host.");
+      if (!this.client(id)) return errorResponse(404, "Client not found.", `No client with Id ${id}.`);
+      if (route === "PUT client") return this.update(id, body);
+      this.clients.delete(id.toLowerCase());
+      return { status: 204 };
+    }
     return errorResponse(404, "Not found.", `${method} ${path}`);
+  }
+
+  /** PUT: the properties sent replace the stored ones; absent or null ones stay as they are. */
+  private update(id: string, body: unknown): { status: number; body?: unknown } {
+    if (!body || typeof body !== "object") return errorResponse(400, "Invalid request body.", "Expected JSON.");
+    const b = body as Record<string, unknown>;
+    const unknown = Object.keys(b).filter((k) => !ALLOWED_PROPERTIES.has(k));
+    if (unknown.length > 0) return errorResponse(400, "Unknown properties.", unknown.join(", "));
+    if (b.Id != null && (typeof b.Id !== "string" || b.Id.toLowerCase() !== id.toLowerCase())) {
+      return errorResponse(400, "Invalid Id.", "The Id in the body differs from the Id in the path.");
+    }
+    const redirects = b.RedirectUris;
+    if (redirects != null && (!Array.isArray(redirects) || redirects.length < 1 || redirects.length > 10)) {
+      return errorResponse(400, "Invalid RedirectUris.", "Between 1 and 10 redirect URIs are required.");
+    }
+    const logout = b.PostLogoutRedirectUris;
+    if (logout != null && (!Array.isArray(logout) || logout.length > 10)) {
+      return errorResponse(400, "Invalid PostLogoutRedirectUris.", "At most 10 post logout redirect URIs.");
+    }
+    const lifetime = b.AccessTokenLifetime;
+    if (
+      lifetime != null &&
+      (typeof lifetime !== "number" || !Number.isInteger(lifetime) || lifetime < 60 || lifetime > 3600)
+    ) {
+      return errorResponse(400, "Invalid AccessTokenLifetime.", "Must be between 60 and 3600 seconds.");
+    }
+    if (b.Name != null && (typeof b.Name !== "string" || b.Name.trim() === "")) {
+      return errorResponse(400, "Invalid Name.", "Name must not be empty.");
+    }
+    if (b.Enabled != null && typeof b.Enabled !== "boolean") {
+      return errorResponse(400, "Invalid Enabled.", "Enabled is true or false.");
+    }
+    const stored = this.client(id) as StoredClient;
+    const changed: StoredClient = { ...stored };
+    for (const key of UPDATABLE) if (b[key] != null) changed[key] = b[key];
+    this.clients.set(id.toLowerCase(), changed);
+    return { status: 200, body: changed };
   }
 
   private create(body: unknown): { status: number; body?: unknown } {

@@ -302,3 +302,67 @@ describe("audit as a process (npm run audit)", () => {
     expect(bad.stderr).toContain("Usage:");
   }, 30_000);
 });
+
+describe("audit export of requests about existing clients", () => {
+  it("says each request's kind and the client it acts on, in CSV and in JSON", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "audit-kinds-"));
+    const database = openSqlite(join(dir, "bot.sqlite"));
+    try {
+      const store = database.stores.requests;
+      const created = await recordRequest(store, "App", "Needed.", "VK1", DAY, T0);
+      const recorded = await store.record({
+        form: {
+          tenant: "default",
+          name: "App",
+          redirectUris: ["https://app.example.com/cb"],
+          postLogoutRedirectUris: [],
+          allowedCorsOrigins: [],
+          accessTokenLifetime: 600,
+          justification: "Shorter tokens.",
+        },
+        requesterId: "U0REQUEST",
+        originChannelId: undefined,
+        submissionKey: "VK2",
+        expiresAt: T0 + DAY,
+        nextReminderAt: null,
+        maxPending: 10,
+        about: {
+          kind: "change",
+          targetClientId: "client-x",
+          baseline: {
+            name: "App",
+            redirectUris: ["https://app.example.com/cb"],
+            postLogoutRedirectUris: [],
+            allowedCorsOrigins: [],
+            accessTokenLifetime: 3600,
+            enabled: true,
+          },
+        },
+      });
+      if (recorded.kind !== "recorded") throw new Error(recorded.kind);
+      const exported = async (format: "csv" | "json") => {
+        let out = "";
+        await writeAudit(database.stores.audit, { format, since: undefined }, (chunk) => {
+          out += chunk;
+        });
+        return out;
+      };
+      const rows = parseCsv(await exported("csv")).slice(1);
+      const cells = (name: (typeof CSV_COLUMNS)[number]) => rows.map((row) => row[CSV_COLUMNS.indexOf(name)]);
+      expect(cells("request_id")).toEqual([String(created.id), String(recorded.request.id)]);
+      expect(cells("kind")).toEqual(["create", "change"]);
+      expect(cells("target_client_id")).toEqual(["", "client-x"]);
+      expect(cells("detail")).toEqual(["", "change client client-x"]);
+      const json = JSON.parse(await exported("json")) as {
+        requests: { kind: string; targetClientId: string | null }[];
+      };
+      expect(json.requests.map((r) => [r.kind, r.targetClientId])).toEqual([
+        ["create", null],
+        ["change", "client-x"],
+      ]);
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -10,6 +10,8 @@ const iso = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString(
 export const CSV_COLUMNS = [
   "request_id",
   "tenant",
+  "kind",
+  "target_client_id",
   "requester_id",
   "name",
   "redirect_uris",
@@ -55,6 +57,8 @@ function csvRow(r: Request, e: AuditEntry | undefined): string {
   const fields = [
     r.id,
     r.tenant,
+    r.kind,
+    r.targetClientId,
     r.requesterId,
     r.name,
     // URLs never hold spaces (the form refuses them), so a space separates them unambiguously.
@@ -88,6 +92,8 @@ function jsonRequest(r: Request, events: AuditEntry[]) {
   return {
     id: r.id,
     tenant: r.tenant,
+    kind: r.kind,
+    targetClientId: r.targetClientId,
     requesterId: r.requesterId,
     name: r.name,
     redirectUris: r.redirectUris,

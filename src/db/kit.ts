@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { and, type Column, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { ApprovalPostRetry, AuditEntry, Request } from "../requests/request.ts";
 
@@ -117,13 +118,23 @@ export function encoded<Row>(columns: Columns<Row>, values: Partial<Row>, prefix
   return out;
 }
 
+/** PostgreSQL cuts a prepared statement's name at 63 bytes: two long names could become one. */
+const MAX_STATEMENT_NAME = 63;
+
+/** `name`, or when too long for PostgreSQL its start and a hash of the whole. */
+function statementName(name: string): string {
+  if (Buffer.byteLength(name) <= MAX_STATEMENT_NAME) return name;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 16);
+  return `${name.slice(0, MAX_STATEMENT_NAME - hash.length - 1)}~${hash}`;
+}
+
 /** Runs a statement once per kit after preparing it; the default `prepared` of both kits. */
 export function preparedCache(): Kit["prepared"] {
   const cache = new Map<string, (values?: Values) => Promise<unknown[]>>();
   return <Row>(name: string, build: () => Statement<Row>) => {
     let run = cache.get(name) as ((values?: Values) => Promise<Row[]>) | undefined;
     if (!run) {
-      const statement = build().prepare(name);
+      const statement = build().prepare(statementName(name));
       run = async (values?: Values) => statement.execute(values);
       cache.set(name, run as (values?: Values) => Promise<unknown[]>);
     }

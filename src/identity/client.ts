@@ -1,10 +1,12 @@
 import * as z from "zod";
 import type { RetryConfig, TenantConfig } from "../config.ts";
 import type { Redactor } from "../log.ts";
+import type { ClientSettings } from "../requests/clients.ts";
 import { IdentityApiError } from "./errors.ts";
 import { errorFromAnswer, type HttpAnswer, send } from "./http.ts";
 import { type IdentityMetrics, type IdentityOperation, noIdentityMetrics } from "./metrics.ts";
 import { type RetryHooks, withRetry } from "./retry.ts";
+import { type ClientUpdateBody, settingsAnswer, toUpdateBody } from "./settings.ts";
 import { TokenProvider } from "./token.ts";
 
 /** The create body, exactly the properties the Identity API documents for this client type. */
@@ -49,6 +51,18 @@ export interface ListBounds {
 }
 
 export const NAME_SEARCH: ListBounds = { pageSize: 50, maxPages: 4, timeoutMs: 2_000 };
+
+/** How a live read of one client is bounded: it only informs a person (a listing, a form, a check). */
+const CLIENT_READ_TIMEOUT_MS = 3_000;
+
+export interface DeletedClient {
+  /**
+   * True when the first attempt found no such client: it was gone before the bot asked. A 404
+   * after an attempt that got no clear answer (a timeout, a 5xx) is taken for that attempt's own
+   * work, so false.
+   */
+  alreadyGone: boolean;
+}
 
 export interface EnsuredClient {
   clientId: string;
@@ -121,12 +135,112 @@ export class IdentityClient {
     return parsed.data.Id;
   }
 
+  private clientUrl(id: string): string {
+    return `${this.collectionUrl()}/${encodeURIComponent(id)}`;
+  }
+
+  /** An attempt whose errors leave redacted, retried what is worth retrying; every retry counted. */
+  private retrying<T>(attempt: () => Promise<T>, hooks: RetryHooks): Promise<T> {
+    // Each attempt's error is redacted as it happens: retry hooks see (and may log) every one.
+    const cleanAttempt = () => attempt().catch((error: unknown) => this.clean(error));
+    const onRetry = hooks.onRetry ?? this.hooks.onRetry;
+    return withRetry(cleanAttempt, this.retry, {
+      ...this.hooks,
+      ...hooks,
+      onRetry: (info) => {
+        this.metrics.identityRetry(info.error.status ?? info.error.kind);
+        return onRetry?.(info);
+      },
+    });
+  }
+
+  /**
+   * The settings of client `id` as the tenant has them now (GET …/AuthorizationCodeClients/{id});
+   * undefined when there is no such client. One call within `timeoutMs`, never retried: a read
+   * only informs, and its caller shows a failure as "unreadable".
+   */
+  readAuthorizationCodeClient(id: string, timeoutMs = CLIENT_READ_TIMEOUT_MS): Promise<ClientSettings | undefined> {
+    return this.readSettings(id, timeoutMs).catch((error: unknown) => this.clean(error));
+  }
+
+  private async readSettings(id: string, timeoutMs: number): Promise<ClientSettings | undefined> {
+    const answer = await this.authorized("read_client", "GET", this.clientUrl(id), undefined, timeoutMs);
+    if (answer.status === 404) return undefined;
+    if (answer.status !== 200) throw errorFromAnswer(answer);
+    const parsed = settingsAnswer.safeParse(answer.json);
+    if (!parsed.success) {
+      throw new IdentityApiError({
+        kind: "invalid_response",
+        status: answer.status,
+        error: "The Identity API's answer was not an authorization code client with its settings.",
+        operationId: answer.headers.get("Operation-Id") ?? undefined,
+      });
+    }
+    return parsed.data;
+  }
+
+  /**
+   * Sets every managed property of client `id` to `settings` (PUT …/{id}; a list sent empty is
+   * emptied). Retried like a creation: a PUT repeated after a lost answer sets the same values.
+   * A 404 (the client is gone) is not retried.
+   */
+  updateAuthorizationCodeClient(id: string, settings: ClientSettings, hooks: RetryHooks = {}): Promise<void> {
+    return this.retrying(() => this.updateOnce(toUpdateBody(id, settings)), hooks);
+  }
+
+  private async updateOnce(body: ClientUpdateBody): Promise<void> {
+    const answer = await this.authorized("update_client", "PUT", this.clientUrl(body.Id), body);
+    if (answer.status === 404) throw this.gone(answer, body.Id);
+    if (answer.status !== 200 && answer.status !== 204) throw errorFromAnswer(answer);
+    // The documented 200 carries the client; an answer about another client is not a success.
+    if (answer.json !== undefined) {
+      const echoed = clientAnswer.safeParse(answer.json);
+      if (!echoed.success || echoed.data.Id.toLowerCase() !== body.Id.toLowerCase()) {
+        throw new IdentityApiError({
+          kind: "invalid_response",
+          status: answer.status,
+          error: "The Identity API's answer to the change was not the client changed.",
+          operationId: answer.headers.get("Operation-Id") ?? undefined,
+        });
+      }
+    }
+  }
+
+  /**
+   * Deletes client `id` (DELETE …/{id}): 204 deleted; 404 already gone (not an error); a 409 is
+   * the service refusing, with its words, not retried. Retried otherwise like a creation.
+   */
+  deleteAuthorizationCodeClient(id: string, hooks: RetryHooks = {}): Promise<DeletedClient> {
+    let attempts = 0;
+    return this.retrying(async () => {
+      attempts++;
+      const answer = await this.authorized("delete_client", "DELETE", this.clientUrl(id));
+      if (answer.status === 404) return { alreadyGone: attempts === 1 };
+      if (answer.status !== 204 && answer.status !== 200) throw errorFromAnswer(answer);
+      return { alreadyGone: false };
+    }, hooks);
+  }
+
+  /** A 404 to a change: the client was deleted in the tenant (the service's OperationId kept). */
+  private gone(answer: HttpAnswer, id: string): IdentityApiError {
+    const said = errorFromAnswer(answer);
+    return new IdentityApiError({
+      kind: "http",
+      status: 404,
+      error: "The client no longer exists in the tenant.",
+      reason: said.reason ?? `No authorization code client with the Id ${id}.`,
+      resolution: "It was deleted outside the bot: there is nothing left to change.",
+      operationId: said.operationId,
+      retryable: false,
+    });
+  }
+
   getAuthorizationCodeClient(id: string): Promise<string | undefined> {
     return this.findClient(id).catch((error: unknown) => this.clean(error));
   }
 
   private async findClient(id: string): Promise<string | undefined> {
-    const answer = await this.authorized("read_client", "GET", `${this.collectionUrl()}/${encodeURIComponent(id)}`);
+    const answer = await this.authorized("read_client", "GET", this.clientUrl(id));
     if (answer.status === 404) return undefined;
     if (answer.status !== 200) throw errorFromAnswer(answer);
     return this.readClient(answer);
@@ -203,17 +317,7 @@ export class IdentityClient {
    * Safe to call again for the same body: at most one client is ever created.
    */
   ensureAuthorizationCodeClient(body: AuthorizationCodeClientBody, hooks: RetryHooks = {}): Promise<EnsuredClient> {
-    // Each attempt's error is redacted as it happens: retry hooks see (and may log) every one.
-    const attempt = () => this.ensureOnce(body).catch((error: unknown) => this.clean(error));
-    const onRetry = hooks.onRetry ?? this.hooks.onRetry;
-    return withRetry(attempt, this.retry, {
-      ...this.hooks,
-      ...hooks,
-      onRetry: (info) => {
-        this.metrics.identityRetry(info.error.status ?? info.error.kind);
-        return onRetry?.(info);
-      },
-    });
+    return this.retrying(() => this.ensureOnce(body), hooks);
   }
 }
 

@@ -1,5 +1,12 @@
 /** The Identity API calls the bot makes, as counted. */
-export type IdentityOperation = "discovery" | "token" | "create_client" | "read_client" | "list_clients";
+export type IdentityOperation =
+  | "discovery"
+  | "token"
+  | "create_client"
+  | "read_client"
+  | "list_clients"
+  | "update_client"
+  | "delete_client";
 
 /** How a call ended: the HTTP status of the answer, or no answer at all. */
 export type IdentityCallOutcome = number | "network" | "timeout";

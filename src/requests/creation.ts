@@ -1,14 +1,32 @@
 import { errorMessage } from "../errorMessage.ts";
 import type { IdentityClients } from "../identity/client.ts";
 import { IdentityApiError } from "../identity/errors.ts";
+import type { RetryHooks } from "../identity/retry.ts";
 import type { AppLogger } from "../log.ts";
 import { withTimeout } from "../timeout.ts";
 import type { Announcer } from "./announcer.ts";
+import { type RequestKind, settingsOfForm } from "./clients.ts";
 import { toIdentityBody } from "./identityBody.ts";
 import { type RequestMetrics, type RequestStore, StoreUnavailableError } from "./ports.ts";
 import type { Request, RequestStatus } from "./request.ts";
 import { Slots } from "./slots.ts";
 import type { Transitions } from "./transitions.ts";
+
+/** The outcome note of a delete that found its client gone. */
+export const ALREADY_DELETED_NOTE = "already deleted in the tenant";
+
+const APPLIED_WORDS: Record<Exclude<RequestKind, "create" | "delete">, string> = {
+  change: "changed",
+  disable: "disabled",
+  enable: "enabled",
+};
+
+/** What applying a request did: the client it made or acted on, the audit detail, and a note when there is one. */
+interface Applied {
+  clientId: string;
+  detail: string;
+  note?: string;
+}
 
 export interface CreationPolicy {
   /**
@@ -145,34 +163,68 @@ export class Creations {
     return renewal;
   }
 
+  /**
+   * Does what the request asks of the Identity API: creates its client, changes the client it is
+   * about (PUT, all its managed settings), or deletes it. Each is safe to repeat after a crash or a
+   * lost answer: our own GUID for a creation, the same values for a change, a 404 for a delete.
+   */
+  private async apply(request: Request, hooks: RetryHooks): Promise<Applied> {
+    const identity = this.identity.forTenant(request.tenant);
+    if (request.kind === "create") {
+      const ensured = await identity.ensureAuthorizationCodeClient(toIdentityBody(request), hooks);
+      return {
+        clientId: ensured.clientId,
+        detail: `client ${ensured.clientId}${ensured.alreadyExisted ? " (found after a repeated request)" : ""}`,
+      };
+    }
+    const target = request.targetClientId;
+    if (!target || !request.baseline) throw new Error(`Request #${request.id} names no client to ${request.kind}`);
+    if (request.kind === "delete") {
+      const deleted = await identity.deleteAuthorizationCodeClient(target, hooks);
+      // Gone at the first call of this run, but an earlier run (a crash, a retry) called already:
+      // that call may well have deleted it.
+      const goneBefore = deleted.alreadyGone && request.attempts === 0;
+      return goneBefore
+        ? { clientId: target, detail: `client ${target} was already gone`, note: ALREADY_DELETED_NOTE }
+        : { clientId: target, detail: `client ${target} deleted` };
+    }
+    const enabled = request.kind === "change" ? request.baseline.enabled : request.kind === "enable";
+    await identity.updateAuthorizationCodeClient(target, settingsOfForm(request, enabled), hooks);
+    return { clientId: target, detail: `client ${target} ${APPLIED_WORDS[request.kind]}` };
+  }
+
   private async create(claimed: Request, started: number): Promise<void> {
     const id = claimed.id;
     let outcome: Request | undefined;
     try {
       await this.store.countAttempt(id);
-      const ensured = await this.identity
-        .forTenant(claimed.tenant)
-        .ensureAuthorizationCodeClient(toIdentityBody(claimed), {
-          onRetry: async ({ attempt, delayMs, error }) => {
-            this.log.event("warn", "identity_retry", {
-              request: id,
-              attempt,
-              delayMs,
-              status: error.status,
-              error: error.error,
-              operationId: error.operationId,
-            });
-            // Counts every call, so "failed after N attempts" is true.
-            await this.store.countAttempt(id);
-          },
-        });
+      const applied = await this.apply(claimed, {
+        onRetry: async ({ attempt, delayMs, error }) => {
+          this.log.event("warn", "identity_retry", {
+            request: id,
+            attempt,
+            delayMs,
+            status: error.status,
+            error: error.error,
+            operationId: error.operationId,
+          });
+          // Counts every call, so "failed after N attempts" is true.
+          await this.store.countAttempt(id);
+        },
+      });
+      const note = [claimed.outcomeNote, applied.note].filter(Boolean).join("; ");
       outcome = await this.transitions.move({
         id,
         from: "creating",
         to: "created",
         actor: "system",
-        detail: `client ${ensured.clientId}${ensured.alreadyExisted ? " (found after a repeated request)" : ""}`,
-        set: { createdClientId: ensured.clientId, lastError: null, outcomeNotifiedAt: null },
+        detail: applied.detail,
+        set: {
+          createdClientId: applied.clientId,
+          lastError: null,
+          outcomeNotifiedAt: null,
+          ...(applied.note ? { outcomeNote: note } : {}),
+        },
         durationMs: this.now() - started,
       });
       if (outcome) {

@@ -316,6 +316,28 @@ function shorten(value: string): string {
   return shown;
 }
 
+/** Why a request is asked for: approvers read it. */
+const justificationField = z
+  .string()
+  .nullish()
+  // Any line separator (\r\n, \r, \n) reads as a line break.
+  .transform((v) => (v ?? "").replace(/\r\n?/g, "\n").trim())
+  .pipe(
+    z
+      .string()
+      .min(1, { error: "Tell the approvers why this client is needed." })
+      .min(FORM.justification.minLength, {
+        error: `Give the approvers a little more to go on (at least ${FORM.justification.minLength} characters).`,
+      })
+      .max(FORM.justification.maxLength, {
+        error: `Keep the justification to ${FORM.justification.maxLength} characters or fewer.`,
+      })
+      .refine((v) => !CONTROL_EXCEPT_NEWLINE_TAB.test(v) && !LONE_SURROGATE.test(v), {
+        error: "The justification may not contain control characters.",
+      })
+      .superRefine(withoutInvisibleCharacters("The justification")),
+  );
+
 function formSchema(tenants: readonly string[]) {
   return z.object({
     tenant: z
@@ -378,26 +400,7 @@ function formSchema(tenants: readonly string[]) {
         }
         return n;
       }),
-    justification: z
-      .string()
-      .nullish()
-      // Any line separator (\r\n, \r, \n) reads as a line break.
-      .transform((v) => (v ?? "").replace(/\r\n?/g, "\n").trim())
-      .pipe(
-        z
-          .string()
-          .min(1, { error: "Tell the approvers why this client is needed." })
-          .min(FORM.justification.minLength, {
-            error: `Give the approvers a little more to go on (at least ${FORM.justification.minLength} characters).`,
-          })
-          .max(FORM.justification.maxLength, {
-            error: `Keep the justification to ${FORM.justification.maxLength} characters or fewer.`,
-          })
-          .refine((v) => !CONTROL_EXCEPT_NEWLINE_TAB.test(v) && !LONE_SURROGATE.test(v), {
-            error: "The justification may not contain control characters.",
-          })
-          .superRefine(withoutInvisibleCharacters("The justification")),
-      ),
+    justification: justificationField,
   });
 }
 
@@ -432,4 +435,13 @@ export function validateRequestForm(raw: RawForm, tenants: readonly string[]): F
     errors[field] ??= issue.message;
   }
   return { ok: false, errors };
+}
+
+/** A justification alone (disabling, enabling and deleting a client ask for nothing else), by the form's rules. */
+export function validateJustification(
+  raw: string | null | undefined,
+): { ok: true; value: string } | { ok: false; error: string } {
+  const parsed = justificationField.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, error: parsed.error.issues[0]?.message ?? "Tell the approvers why." };
 }

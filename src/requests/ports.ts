@@ -1,3 +1,4 @@
+import type { ClientRequestKind, ClientSettings } from "./clients.ts";
 import type { RequestForm } from "./form.ts";
 import type { ApprovalPostRetry, AuditEntry, Request, RequestStatus } from "./request.ts";
 
@@ -95,6 +96,27 @@ export interface NewRequest {
   requiredApprovals?: number;
   /** The requester may have at most this many pending requests, this one included. */
   maxPending: number;
+  /** A request about an existing client (absent: a new client, kind "create"). */
+  about?: ClientAbout;
+}
+
+/** What a request about an existing client acts on, and the client as read when it was made. */
+export interface ClientAbout {
+  kind: ClientRequestKind;
+  targetClientId: string;
+  baseline: ClientSettings;
+}
+
+export interface ApprovalInput {
+  id: number;
+  actor: string;
+  /**
+   * False: count it only if it is not the last approval needed (so a check that runs before the
+   * last one, such as drift, cannot be skipped by an approval that raced this one). Default true.
+   */
+  mayBeLast?: boolean;
+  /** Recorded with the last approval: the request's outcome note, and the audit row's detail. */
+  note?: string;
 }
 
 export type RecordResult =
@@ -114,6 +136,7 @@ export type TransitionSet = Partial<
     | "lastError"
     | "outcomeNotifiedAt"
     | "nextReminderAt"
+    | "outcomeNote"
   >
 >;
 
@@ -151,7 +174,19 @@ export interface RequestStore {
    * was counted (not pending, or already approved by `actor`). One statement: of two approvals at
    * once, each counts, and exactly one of them is the last.
    */
-  approve(input: { id: number; actor: string }): Promise<Request | undefined>;
+  approve(input: ApprovalInput): Promise<Request | undefined>;
+  /**
+   * The "create" request whose client is `clientId` (created; letter case of a GUID aside): the
+   * client's origin, and who may manage it.
+   */
+  createRequestOfClient(clientId: string): Promise<Request | undefined>;
+  /**
+   * `requesterId`'s created "create" requests, newest first, leaving out clients a request of
+   * theirs or anyone's has deleted through the bot.
+   */
+  managedClientsOf(requesterId: string, limit: number): Promise<Request[]>;
+  /** Requests about any of `clientIds` still open (pending, approved, applying), oldest first. */
+  openRequestsAbout(clientIds: readonly string[]): Promise<Request[]>;
   /** Notes another client of the tenant already named so (only the first finding counts). */
   setNameTakenBy(id: number, clientId: string): Promise<Request | undefined>;
   /** Remembers where the approval message is (only the first post counts); the request as it is now. */

@@ -1,3 +1,4 @@
+import type { ClientSettings, RequestKind } from "./clients.ts";
 import type { RequestForm } from "./form.ts";
 
 /**
@@ -26,9 +27,20 @@ export interface StoredError {
   operationId?: string;
 }
 
-/** A recorded request: the form as submitted, and where it stands. */
+/**
+ * A recorded request: the form as submitted, and where it stands. For a request about an existing
+ * client (kind other than "create") the form holds the settings asked for (a change) or a copy of
+ * the baseline (disable, enable, delete); docs/ARCHITECTURE.md, "After the client exists".
+ */
 export interface Request extends RequestForm {
   id: number;
+  kind: RequestKind;
+  /** The existing client a request of another kind than "create" acts on; null for "create". */
+  targetClientId: string | null;
+  /** The client's settings as read from the tenant at submission: the diff's "before", drift's reference. */
+  baseline: ClientSettings | null;
+  /** What else there is to know about how it ended (a delete that found the client gone, an approval despite drift). */
+  outcomeNote: string | null;
   requesterId: string;
   /** Where the command was typed: an ephemeral note can reach the requester there. */
   originChannelId: string | null;

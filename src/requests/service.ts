@@ -4,6 +4,19 @@ import type { AppLogger } from "../log.ts";
 import { withTimeout } from "../timeout.ts";
 import { Announcer, type OutcomeEvent } from "./announcer.ts";
 import { type ApprovalPostPolicy, ApprovalPosts } from "./approvalPosts.ts";
+import {
+  askedForm,
+  type ClientEntry,
+  type ClientForRequest,
+  type ClientLookup,
+  type ClientRefusal,
+  ClientRequests,
+  changesNothing,
+  type Drift,
+  driftNote,
+  SENT_BACK_REASON,
+} from "./clientRequests.ts";
+import type { ClientRequestKind } from "./clients.ts";
 import { type CreationPolicy, Creations } from "./creation.ts";
 import type { RequestForm } from "./form.ts";
 import { autoApproval, hostRefusals, POLICY_ACTOR, type TenantPolicy, type UrlField } from "./policies.ts";
@@ -51,10 +64,43 @@ export type DecisionRefusal =
   /** Past its expiry time: it is expired now, whether or not the sweep got there first. */
   | "expired"
   /** Who the approvers are cannot be checked just now (ApproversUnknownError): nothing is decided on a guess. */
-  | "approvers_unknown";
+  | "approvers_unknown"
+  /** A request about a client: the client could not be read to check it for drift; try again. */
+  | "client_unreadable"
+  /** A request about a client changed in the tenant since: the result carries the drift. */
+  | "drift";
 export type DecisionResult =
   | { ok: true; request: Request }
-  | { ok: false; refusal: DecisionRefusal; request?: Request };
+  | { ok: false; refusal: Exclude<DecisionRefusal, "drift">; request?: Request }
+  /**
+   * A request about a client whose client changed in the tenant (or is gone) since the request was
+   * made: nothing counted. Approve again with `despiteDrift`, or send it back.
+   */
+  | { ok: false; refusal: "drift"; request: Request; drift: Drift };
+
+export interface ApproveOptions {
+  /** Approve a request about a client although it changed in the tenant since (recorded as such). */
+  despiteDrift?: boolean;
+}
+
+/** A request about a client the bot created: change (with the form), disable, enable or delete it. */
+export interface ClientRequestInput {
+  kind: ClientRequestKind;
+  tenant: string;
+  clientId: string;
+  /** For a change only: the settings asked for, already validated (validateRequestForm). */
+  form?: RequestForm;
+  justification: string;
+  requesterId: string;
+  originChannelId: string | undefined;
+  submissionKey: string;
+}
+
+export type ClientSubmitResult =
+  | SubmitResult
+  /** The settings asked for are the client's own already (or it is already disabled / enabled): nothing recorded. */
+  | { kind: "no_change" }
+  | { kind: "client_refused"; refusal: ClientRefusal };
 
 /**
  * The request lifecycle: submission, decisions, expiry and reminders; the creation of the client
@@ -68,6 +114,7 @@ export class RequestService {
   private readonly announcer: Announcer;
   private readonly approvalPosts: ApprovalPosts;
   private readonly creations: Creations;
+  private readonly clients: ClientRequests;
   private readonly followUps = new Set<Promise<void>>();
 
   constructor(
@@ -85,6 +132,7 @@ export class RequestService {
     this.announcer = new Announcer(store, notifier, log);
     this.approvalPosts = new ApprovalPosts(store, approvalPostQueue, notifier, this.announcer, policy, log, now);
     this.creations = new Creations(store, identity, this.transitions, this.announcer, policy, log, now, metrics);
+    this.clients = new ClientRequests(store, identity, (userId, tenant) => this.approverOf(userId, tenant));
   }
 
   get maxPendingPerUser(): number {
@@ -147,6 +195,57 @@ export class RequestService {
     return approved ?? request;
   }
 
+  /** The clients created through the bot that `userId` asked for, newest first, each read live (never throws for the tenant). */
+  clientsOf(userId: string, limit: number): Promise<ClientEntry[]> {
+    return this.clients.clientsOf(userId, limit);
+  }
+
+  /** A client by request number (`12`, `#12`) or client Id, for its requester or its tenant's approvers. */
+  lookUpClient(query: string, viewerId: string): Promise<ClientLookup> {
+    return this.clients.lookUp(query, viewerId);
+  }
+
+  /** A client `userId` may ask about, read live: to pre-fill the change form, to confirm a disable, enable or delete. */
+  clientForRequest(tenant: string, clientId: string, userId: string): Promise<ClientForRequest> {
+    return this.clients.forRequest(tenant, clientId, userId);
+  }
+
+  /**
+   * Records a request about a client the bot created, once per submission, within the pending
+   * limit. The client is read live now and kept as the request's baseline. A change is held to the
+   * tenant's host policy like a creation; no request about a client is approved by policy.
+   */
+  async submitClientRequest(input: ClientRequestInput): Promise<ClientSubmitResult> {
+    const found = await this.clients.forRequest(input.tenant, input.clientId, input.requesterId);
+    if (!found.ok) return { kind: "client_refused", refusal: found.refusal };
+    const { entry } = found;
+    const baseline = entry.live;
+    const policy = this.policy.policyFor(input.tenant);
+    if (input.kind === "change" && !input.form) throw new Error("A change needs the settings asked for");
+    const form = askedForm(input, baseline);
+    if (input.kind === "change") {
+      const errors = hostRefusals(form, policy);
+      if (Object.keys(errors).length > 0) return { kind: "refused", errors };
+    }
+    if (changesNothing(input.kind, baseline, form)) return { kind: "no_change" };
+    const now = this.now();
+    const recorded = await this.store.record({
+      form,
+      requesterId: input.requesterId,
+      originChannelId: input.originChannelId,
+      submissionKey: input.submissionKey,
+      expiresAt: now + this.policy.requestTtlMs,
+      nextReminderAt: this.policy.maxReminders > 0 ? now + this.policy.reminderIntervalMs : null,
+      requiredApprovals: policy.requiredApprovals,
+      maxPending: this.policy.maxPendingPerUser,
+      about: { kind: input.kind, targetClientId: entry.clientId, baseline },
+    });
+    if (recorded.kind === "limit") return { ...recorded, max: this.policy.maxPendingPerUser };
+    if (recorded.kind === "duplicate") return recorded;
+    this.transitions.recorded(recorded.request, input.requesterId);
+    return recorded;
+  }
+
   /**
    * Posts a recorded request for approval and tells the requester where it waits. A request
    * approved by policy is posted all the same (without buttons), then created.
@@ -159,8 +258,10 @@ export class RequestService {
       });
       return;
     }
+    const exceptId = nameCheckExcept(request);
+    if (exceptId === undefined) return;
     // After the post, in the background: the post never waits for it, and a stop waits for it (bounded).
-    this.background(request.id, () => this.noteNameTaken(request));
+    this.background(request.id, () => this.noteNameTaken(request, exceptId));
   }
 
   /**
@@ -168,11 +269,11 @@ export class RequestService {
    * and time (IdentityClient.findClientNamed, NAME_CHECK_MS in all); one found is stored on the
    * request and shown to the approvers. A failure or a timeout only leaves the hint out, logged.
    */
-  private async noteNameTaken(request: Request): Promise<void> {
+  private async noteNameTaken(request: Request, exceptId: string): Promise<void> {
     const started = this.now();
     let found: string | undefined;
     try {
-      const search = this.identity.forTenant(request.tenant).findClientNamed(request.name, request.clientGuid);
+      const search = this.identity.forTenant(request.tenant).findClientNamed(request.name, exceptId);
       const answer = await withTimeout(search, NAME_CHECK_MS);
       if (!answer.done) {
         // The search goes on after the time is up: its failure must not go unhandled.
@@ -253,36 +354,68 @@ export class RequestService {
     return tenants === "unknown" ? "unknown" : tenants.length > 0;
   }
 
-  private async mayDecide(request: Request | undefined, actor: string): Promise<DecisionRefusal | undefined> {
+  private async mayDecide(
+    request: Request | undefined,
+    actor: string,
+  ): Promise<"approvers_unknown" | "not_approver" | undefined> {
     const approver = await this.mayDecideOn(request, actor);
     if (approver === "unknown") return "approvers_unknown";
     return approver ? undefined : "not_approver";
   }
 
   /** Its requester may decide only with ALLOW_SELF_APPROVAL, and never towards several approvals. */
-  private selfApproval(request: Request, actor: string): DecisionRefusal | undefined {
+  private selfApproval(request: Request, actor: string): "self_approval" | undefined {
     if (request.requesterId !== actor) return undefined;
     return !this.policy.allowSelfApproval || request.requiredApprovals > 1 ? "self_approval" : undefined;
   }
 
   /**
    * Counts an approval of a pending request. The one that makes the required number approves it
-   * and starts creating its client in the background; an earlier one updates the approval message.
+   * and starts creating its client (or applying the request to its client) in the background; an
+   * earlier one updates the approval message. The last approval of a request about a client first
+   * reads the client: one that changed in the tenant since the request (or is gone) is refused as
+   * "drift" unless `despiteDrift`, and one that cannot be read as "client_unreadable".
    */
-  async approve(id: number, actor: string): Promise<DecisionResult> {
-    const checked = await this.checkDecision(id, actor, "pending");
-    if (!checked.ok) return checked;
-    if (checked.request.approvedBy.includes(actor)) {
-      return { ok: false, refusal: "already_approved", request: checked.request };
-    }
-    const counted = await this.transitions.approve(id, actor);
-    if (!counted) {
+  async approve(id: number, actor: string, options: ApproveOptions = {}): Promise<DecisionResult> {
+    // A second round only when another approval came between the check and the count.
+    for (let round = 0; ; round++) {
+      const checked = await this.checkDecision(id, actor, "pending");
+      if (!checked.ok) return checked;
+      const request = checked.request;
+      if (request.approvedBy.includes(actor)) return { ok: false, refusal: "already_approved", request };
+      const gate = await this.driftGate(request, actor, options);
+      if ("refusal" in gate) return gate;
+      const counted = await this.transitions.approve({ id, actor, ...gate });
+      if (counted) return this.approvalCounted(counted, actor);
       const current = await this.store.get(id);
       if (current?.status === "pending" && current.approvedBy.includes(actor)) {
         return { ok: false, refusal: "already_approved", request: current };
       }
+      // It would have been the last after all: the check it skipped must run now.
+      if (gate.mayBeLast === false && current?.status === "pending" && round < 3) continue;
       return this.lost(id);
     }
+  }
+
+  /**
+   * Whether the approval of a request about a client may count, and how: only the last one needed
+   * reads the client (an earlier one is counted only while it stays an earlier one).
+   */
+  private async driftGate(
+    request: Request,
+    actor: string,
+    options: ApproveOptions,
+  ): Promise<{ mayBeLast?: boolean; note?: string } | Extract<DecisionResult, { ok: false }>> {
+    if (request.kind === "create") return {};
+    if (request.approvedBy.length + 1 < request.requiredApprovals) return { mayBeLast: false };
+    const drift = await this.clients.driftOf(request);
+    if (drift === "none") return {};
+    if (drift === "unreadable") return { ok: false, refusal: "client_unreadable", request };
+    if (!options.despiteDrift) return { ok: false, refusal: "drift", request, drift };
+    return { note: driftNote(actor, drift) };
+  }
+
+  private approvalCounted(counted: Request, actor: string): DecisionResult {
     if (counted.status === "pending") {
       this.background(counted.id, async () => {
         // The latest state, not this one: another approval may have come meanwhile.
@@ -291,10 +424,30 @@ export class RequestService {
       });
       return { ok: true, request: counted };
     }
-    void this.creations.launch(id, actor, "approved", {
+    void this.creations.launch(counted.id, actor, "approved", {
       first: (claimed) => this.announcer.refreshApprovalMessage(claimed),
     });
     return { ok: true, request: counted };
+  }
+
+  /**
+   * Sends back a request about a client that changed in the tenant since it was made (an approver
+   * decides so after a "drift" refusal): denied with SENT_BACK_REASON; the requester is told.
+   */
+  async sendBack(id: number, actor: string): Promise<DecisionResult> {
+    const checked = await this.checkDecision(id, actor, "pending");
+    if (!checked.ok) return checked;
+    if (checked.request.kind === "create") return { ok: false, refusal: "not_found" };
+    return this.decide(
+      {
+        id,
+        actor,
+        to: "denied",
+        detail: "sent back after drift",
+        set: { decidedBy: actor, decidedAt: this.now(), decisionReason: SENT_BACK_REASON, nextReminderAt: null },
+      },
+      "denied",
+    );
   }
 
   /** Checks a deny before asking for the reason, so a refused person never sees the reason modal. */
@@ -465,4 +618,14 @@ export class RequestService {
   isCreating(id: number): boolean {
     return this.creations.isCreating(id);
   }
+}
+
+/**
+ * The client a search for another client named like the request must leave out, or undefined
+ * when no search is needed: a new client's own Id; for a change of name, the client changed.
+ */
+function nameCheckExcept(request: Request): string | undefined {
+  if (request.kind === "create") return request.clientGuid;
+  const renamed = request.kind === "change" && request.baseline !== null && request.baseline.name !== request.name;
+  return renamed ? (request.targetClientId ?? undefined) : undefined;
 }

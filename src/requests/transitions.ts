@@ -1,6 +1,6 @@
 import { errorMessage } from "../errorMessage.ts";
 import type { AppLogger } from "../log.ts";
-import type { RequestMetrics, RequestStore, TransitionInput } from "./ports.ts";
+import type { ApprovalInput, RequestMetrics, RequestStore, TransitionInput } from "./ports.ts";
 import type { Request } from "./request.ts";
 
 /**
@@ -47,8 +47,9 @@ export class Transitions {
   }
 
   /** Counts an approval (RequestStore.approve); the last one needed moves the request to approved. */
-  async approve(id: number, actor: string): Promise<Request | undefined> {
-    const counted = await this.store.approve({ id, actor });
+  async approve(input: ApprovalInput): Promise<Request | undefined> {
+    const { id, actor } = input;
+    const counted = await this.store.approve(input);
     if (!counted) return undefined;
     const approvals = { approvals: counted.approvedBy.length, required: counted.requiredApprovals };
     if (counted.status === "approved") {

@@ -18,6 +18,17 @@ export const ACTIONS = {
   homeOlder: "home_page_older",
   /** App Home "Previous page": newer requests. */
   homeNewer: "home_page_newer",
+  /**
+   * On a client in the clients list (`clients`, App Home): ask for a change, to disable, enable or
+   * delete it. The value is the number of the request that created the client.
+   */
+  clientChange: "client_change",
+  clientDisable: "client_disable",
+  clientEnable: "client_enable",
+  clientDelete: "client_delete",
+  /** On the drift note an approver gets: the client changed in the tenant since the request. Value: the request number. */
+  driftApplyAnyway: "drift_apply_anyway",
+  driftSendBack: "drift_send_back",
 } as const;
 
 /** Views (view_submission), by callback_id. */
@@ -29,6 +40,14 @@ export const CALLBACKS = {
   home: "home",
   /** The read-only modal with a request in full; it has no submit. */
   fullRequest: "full_request",
+  /** The request form pre-filled with a client's current settings, its tenant fixed. */
+  clientChangeForm: "client_change_form",
+  /** The justification for disabling, enabling or deleting a client. */
+  clientActionForm: "client_action_form",
+  /** Approving a delete: the approver types the client's name. */
+  deleteConfirm: "delete_confirm",
+  /** What changed in the tenant since a request was made (opened where no ephemeral can go); no submit. */
+  drift: "client_drift",
 } as const;
 
 /**
@@ -43,6 +62,13 @@ export const BLOCKS = {
   cancel: (requestId: number) => `cancel:${requestId}`,
   /** The actions of a message whose only button is "View full request". */
   view: (requestId: number) => `view:${requestId}`,
+  /** The buttons under a client in the clients list; the number is the request that created it. */
+  client: (createdBy: number) => `client:${createdBy}`,
+  drift: (requestId: number) => `drift:${requestId}`,
+  /** The name an approver types to confirm a delete. */
+  confirmName: "confirm_name",
+  /** The justification of a disable, enable or delete (the change form uses the form's own ids). */
+  clientJustification: "justification",
 } as const;
 
 /** The action_id of every input element: inputs are told apart by their block_id. */

@@ -301,8 +301,11 @@ describe("db:copy (SQLite into PostgreSQL)", () => {
 
   it("copies from a file an earlier version of the bot wrote, and leaves that file as it was", async () => {
     await seedSqlite(source);
-    // As the previous version left it: without the newest migration's columns (0007_approval_policies).
-    for (const column of ["required_approvals", "approved_by", "name_taken_by"]) {
+    // As the previous version left it: without the newest migration's indexes and columns (0008_client_lifecycle).
+    for (const index of ["requests_created_client_idx", "requests_target_client_idx"]) {
+      await rawSql({ databasePath: source }, `drop index ${index}`);
+    }
+    for (const column of ["kind", "target_client_id", "baseline", "outcome_note"]) {
       await rawSql({ databasePath: source }, `alter table requests drop column ${column}`);
     }
     await rawSql(

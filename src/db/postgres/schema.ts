@@ -1,4 +1,5 @@
 import { bigint, index, integer, jsonb, pgTable, serial, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { type ClientSettings, requestKinds } from "../../requests/clients.ts";
 import { requestStatuses, type StoredError } from "../../requests/request.ts";
 import type { SameShape } from "../shape.ts";
 
@@ -10,6 +11,10 @@ export const requests = pgTable(
   "requests",
   {
     id: serial("id").primaryKey(),
+    kind: text("kind", { enum: requestKinds }).notNull().default("create"),
+    targetClientId: text("target_client_id"),
+    baseline: jsonb("baseline").$type<ClientSettings>(),
+    outcomeNote: text("outcome_note"),
     tenant: text("tenant").notNull(),
     requesterId: text("requester_id").notNull(),
     originChannelId: text("origin_channel_id"),
@@ -51,6 +56,9 @@ export const requests = pgTable(
     index("requests_status_expiry_idx").on(t.status, t.expiresAt),
     index("requests_status_reminder_idx").on(t.status, t.nextReminderAt),
     index("requests_untold_outcome_idx").on(t.outcomeNotifiedAt, t.status),
+    /** A client's create request (who may manage it), and the open requests about a client. */
+    index("requests_created_client_idx").on(t.createdClientId),
+    index("requests_target_client_idx").on(t.targetClientId, t.status),
   ],
 );
 

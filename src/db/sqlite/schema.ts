@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type ClientSettings, requestKinds } from "../../requests/clients.ts";
 import { requestStatuses, type StoredError } from "../../requests/request.ts";
 import type { SameShape } from "../shape.ts";
 
@@ -11,6 +12,10 @@ export const requests = sqliteTable(
   "requests",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: requestKinds }).notNull().default("create"),
+    targetClientId: text("target_client_id"),
+    baseline: json<ClientSettings>("baseline"),
+    outcomeNote: text("outcome_note"),
     tenant: text("tenant").notNull(),
     requesterId: text("requester_id").notNull(),
     originChannelId: text("origin_channel_id"),
@@ -56,6 +61,9 @@ export const requests = sqliteTable(
     index("requests_status_expiry_idx").on(t.status, t.expiresAt),
     index("requests_status_reminder_idx").on(t.status, t.nextReminderAt),
     index("requests_untold_outcome_idx").on(t.outcomeNotifiedAt, t.status),
+    /** A client's create request (who may manage it), and the open requests about a client. */
+    index("requests_created_client_idx").on(t.createdClientId),
+    index("requests_target_client_idx").on(t.targetClientId, t.status),
   ],
 );
 

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, not, sql } from "drizzle-orm";
-import type { MessageRef, NewRequest, RecordResult, RequestStore, TransitionInput } from "../../requests/ports.ts";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, lte, not, sql } from "drizzle-orm";
+import type {
+  ApprovalInput,
+  MessageRef,
+  NewRequest,
+  RecordResult,
+  RequestStore,
+  TransitionInput,
+} from "../../requests/ports.ts";
 import type { Request, RequestStatus } from "../../requests/request.ts";
 import { canTransition } from "../../requests/states.ts";
 import { allOf, encoded, type Kit, type RequestRow, slot, slotsFor } from "../kit.ts";
@@ -38,8 +45,13 @@ export class KitRequestStore implements RequestStore {
       const pending = counted?.n ?? 0;
       if (pending >= input.maxPending) return { kind: "limit", pending };
       const now = this.now();
+      const about = input.about;
       const row: Omit<RequestRow, "id"> = {
         ...input.form,
+        kind: about?.kind ?? "create",
+        targetClientId: about?.targetClientId ?? null,
+        baseline: about?.baseline ?? null,
+        outcomeNote: null,
         requesterId: input.requesterId,
         originChannelId: input.originChannelId ?? null,
         submissionKey: input.submissionKey,
@@ -63,7 +75,8 @@ export class KitRequestStore implements RequestStore {
         createdAt: now,
         updatedAt: now,
         lastActor: input.requesterId,
-        lastDetail: null,
+        // The audit trail's first row says what a request about an existing client is about.
+        lastDetail: about ? `${about.kind} client ${about.targetClientId}` : null,
       };
       // Every column a placeholder: the same prepared INSERT serves every submission.
       const [request] = await kit.prepared("insert_request", () => kit.insertRequest(slotsFor(row)))(encoded(t, row));
@@ -129,14 +142,17 @@ export class KitRequestStore implements RequestStore {
     return moved;
   }
 
-  async approve(input: { id: number; actor: string }): Promise<Request | undefined> {
+  async approve(input: ApprovalInput): Promise<Request | undefined> {
     const kit = this.kit;
     const t = this.t;
-    const [approved] = await kit.prepared("approve", () => {
+    const mayBeLast = input.mayBeLast ?? true;
+    const noted = input.note !== undefined;
+    const [approved] = await kit.prepared(`approve${mayBeLast ? "" : ":not_last"}${noted ? ":noted" : ""}`, () => {
       // Every value is computed from the row itself, so PostgreSQL recomputes it from the row as
       // the previous approval left it when two approvals of one request wait for each other.
       const count = sql`(${kit.jsonLength(t.approvedBy)} + 1)`;
       const last = sql`${count} >= ${t.requiredApprovals}`;
+      const detail = sql`'approval ' || ${count} || ' of ' || ${t.requiredApprovals}`;
       return kit.updateRequests(
         {
           approvedBy: kit.jsonAppend(t.approvedBy, slot("actor")),
@@ -148,12 +164,56 @@ export class KitRequestStore implements RequestStore {
           nextReminderAt: sql`case when ${last} then null else ${t.nextReminderAt} end`,
           updatedAt: slot("now"),
           lastActor: slot("actor"),
-          lastDetail: sql`'approval ' || ${count} || ' of ' || ${t.requiredApprovals}`,
+          ...(noted
+            ? {
+                outcomeNote: sql`case when ${last} then ${slot("note")} else ${t.outcomeNote} end`,
+                lastDetail: sql`${detail} || '; ' || ${slot("note")}`,
+              }
+            : { lastDetail: detail }),
         },
-        allOf(eq(t.id, slot("id")), eq(t.status, "pending"), not(kit.jsonHas(t.approvedBy, slot("actor")))),
+        allOf(
+          eq(t.id, slot("id")),
+          eq(t.status, "pending"),
+          not(kit.jsonHas(t.approvedBy, slot("actor"))),
+          mayBeLast ? undefined : sql`${count} < ${t.requiredApprovals}`,
+        ),
       );
-    })({ id: input.id, actor: input.actor, now: this.now() });
+    })({ id: input.id, actor: input.actor, now: this.now(), ...(noted ? { note: input.note } : {}) });
     return approved;
+  }
+
+  async createRequestOfClient(clientId: string): Promise<Request | undefined> {
+    const t = this.t;
+    // GUIDs are stored as the Identity API answered them (lower case for ours): compared as typed
+    // and in lower case, so the lookup stays on the index.
+    const ids = [...new Set([clientId, clientId.toLowerCase()])];
+    const [request] = await this.kit
+      .requests()
+      .where(and(inArray(t.createdClientId, ids), eq(t.kind, "create"), eq(t.status, "created")))
+      .orderBy(asc(t.id))
+      .limit(1);
+    return request;
+  }
+
+  async managedClientsOf(requesterId: string, limit: number): Promise<Request[]> {
+    const t = this.t;
+    // The inner `requests` is aliased, so `t`'s columns name the outer row.
+    const deleted = sql`exists (select 1 from requests d where d.target_client_id = ${t.createdClientId} and d.kind = 'delete' and d.status = 'created')`;
+    return this.kit
+      .requests()
+      .where(and(eq(t.requesterId, requesterId), eq(t.kind, "create"), eq(t.status, "created"), not(deleted)))
+      .orderBy(desc(t.id))
+      .limit(limit);
+  }
+
+  async openRequestsAbout(clientIds: readonly string[]): Promise<Request[]> {
+    if (clientIds.length === 0) return [];
+    const t = this.t;
+    return this.kit
+      .requests()
+      .where(and(inArray(t.targetClientId, [...clientIds]), inArray(t.status, ["pending", "approved", "creating"])))
+      .orderBy(asc(t.id))
+      .limit(100);
   }
 
   async setNameTakenBy(id: number, clientId: string): Promise<Request | undefined> {

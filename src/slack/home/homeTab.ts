@@ -6,6 +6,7 @@ import { type RequestReader, StoreUnavailableError } from "../../requests/ports.
 import type { Request, RequestStatus } from "../../requests/request.ts";
 import type { RequestService } from "../../requests/service.ts";
 import { section } from "../surfaces/blocks.ts";
+import { HOME_CLIENTS_SIZE } from "../surfaces/clientsList.ts";
 import { HOME_PAGE_SIZE, HOME_WAITING_SIZE, type HomeCursor, homeView } from "../surfaces/home.ts";
 
 /** What the Home tab reads and shows: the domain, and a few facts of the configuration. */
@@ -70,10 +71,11 @@ export class HomeTab {
   /** The Home view for one person (database reads only; no Slack call). */
   async build(userId: string, cursor: HomeCursor, notice?: string): Promise<{ view: HomeView; approver: boolean }> {
     const { service, reads } = this.deps;
-    const [tenants, page, mineTotal] = await Promise.all([
+    const [tenants, page, mineTotal, clients] = await Promise.all([
       service.approverTenants(userId),
       reads.pageByRequester(userId, cursor, HOME_PAGE_SIZE),
       reads.countByRequester(userId),
+      service.clientsOf(userId, HOME_CLIENTS_SIZE + 1),
     ]);
     const approver = tenants.length > 0;
     const waitingFor = { approverId: userId, tenants, ownIncluded: service.allowsSelfApproval };
@@ -87,6 +89,7 @@ export class HomeTab {
       approvalChannelId: this.deps.approvalChannelId,
       tenantLabel: this.deps.tenantLabel,
       notice,
+      clients: { entries: clients.slice(0, HOME_CLIENTS_SIZE), more: clients.length > HOME_CLIENTS_SIZE },
     });
     return { view, approver };
   }

@@ -3,6 +3,14 @@ import type { Request, StoredError } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { approvalProgress, approverNames } from "./approvals.ts";
 import { actions, button, context, divider, header, LIMITS, section, typed } from "./blocks.ts";
+import {
+  clientApprovalMessage,
+  clientDecisionButtons,
+  clientPlainStatus,
+  clientStatusContext,
+  clientStatusLine,
+} from "./clientApproval.ts";
+import { asClientRequest } from "./clientRequest.ts";
 import { escapeMrkdwn, escapeWithin, fitText, mention, plural, slackDate } from "./format.ts";
 import { RequestRef, requestSummary, requestTitle, VIEW_FULL_REQUEST, viewButton } from "./requestSummary.ts";
 import { riskHintBlocks } from "./riskHints.ts";
@@ -14,6 +22,12 @@ export interface SlackMessage {
 
 /** The status line under a request: what state it is in, who moved it there and when (a deny reason apart: see statusContext). */
 export function statusLine(r: Request): string {
+  const about = asClientRequest(r);
+  return about ? clientStatusLine(about) : creationStatusLine(r);
+}
+
+/** The status line of a creation (and the states every kind words alike: pending, denied, cancelled, expired). */
+export function creationStatusLine(r: Request): string {
   const by = r.decidedBy ? ` by ${approverNames(r)}` : "";
   const when = r.decidedAt ? ` on ${slackDate(r.decidedAt)}` : "";
   const progress = approvalProgress(r);
@@ -40,6 +54,8 @@ export function statusLine(r: Request): string {
 
 /** The status line as a context block; a deny reason follows as the approver typed it. */
 export function statusContext(r: Request): ContextBlock {
+  const about = asClientRequest(r);
+  if (about) return clientStatusContext(about);
   const reason = r.status === "denied" && r.decisionReason ? [typed(r.decisionReason, LIMITS.contextText)] : [];
   return context(statusLine(r), ...reason);
 }
@@ -62,6 +78,8 @@ export function errorText(error: StoredError): string {
  * a failed creation.
  */
 export function approvalMessage(r: Request, tenantLabel: string | undefined): SlackMessage {
+  const about = asClientRequest(r);
+  if (about) return clientApprovalMessage(about, tenantLabel);
   const blocks: KnownBlock[] = [
     header(requestTitle(r)),
     section(
@@ -86,7 +104,7 @@ export function approvalMessage(r: Request, tenantLabel: string | undefined): Sl
   return { text: `${RequestRef(r)} — ${plainStatus(r)}`, blocks };
 }
 
-const ordinal = (n: number) => `${n}${n === 1 ? "st" : n === 2 ? "nd" : n === 3 ? "rd" : "th"}`;
+export const ordinal = (n: number) => `${n}${n === 1 ? "st" : n === 2 ? "nd" : n === 3 ? "rd" : "th"}`;
 
 /** Whether one more approval is the last one needed: the click creates the client. */
 function createsClient(r: Pick<Request, "approvedBy" | "requiredApprovals">): boolean {
@@ -114,15 +132,26 @@ export function confirmText(r: Request, tenantLabel: string | undefined): string
       : ""
     : ` Approval ${next} of ${r.requiredApprovals}: created at the ${ordinal(r.requiredApprovals)}.`;
   const tail = `${creates ? " now" : ""}, with ${lists[0]}, ${lists[1]} and ${lists[2]}?${counted} “${VIEW_FULL_REQUEST}” shows them all.`;
+  return fitConfirm(head, r.name, tenantLabel, tail);
+}
+
+/**
+ * A confirmation naming a client and its tenant between a fixed `head` and `tail`, within Slack's
+ * 300 characters: the name keeps all of its room (the form allows 100 characters), the tenant's
+ * label gets what is left. plain_text, so nothing in it is parsed.
+ */
+export function fitConfirm(head: string, clientName: string, tenantLabel: string | undefined, tail: string): string {
   const inTenant = tenantLabel ? "” in " : "”";
   const room = LIMITS.confirmText - head.length - inTenant.length - tail.length;
-  const name = fitText(r.name, room - (tenantLabel ? Math.min(tenantLabel.length, 40) : 0)).text;
+  const name = fitText(clientName, room - (tenantLabel ? Math.min(tenantLabel.length, 40) : 0)).text;
   const label = tenantLabel ? fitText(tenantLabel, room - name.length).text : "";
   return `${head}${name}${inTenant}${label}${tail}`;
 }
 
 /** View full request, Approve (confirmed) and Deny: the same buttons in the approval channel and in App Home. */
 export function decisionButtons(r: Request, tenantLabel: string | undefined): ActionsBlock {
+  const about = asClientRequest(r);
+  if (about) return clientDecisionButtons(about, tenantLabel);
   const id = String(r.id);
   return actions(BLOCKS.decision(r.id), [
     viewButton(r),
@@ -140,6 +169,8 @@ export function decisionButtons(r: Request, tenantLabel: string | undefined): Ac
 }
 
 export function plainStatus(r: Request): string {
+  const about = asClientRequest(r);
+  if (about) return clientPlainStatus(about);
   switch (r.status) {
     case "pending":
       return "waiting for approval";

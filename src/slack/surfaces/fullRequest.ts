@@ -4,6 +4,8 @@ import type { Request } from "../../requests/request.ts";
 import { CALLBACKS } from "../ids.ts";
 import { statusContext } from "./approvalMessage.ts";
 import { context, fields, LIMITS, section, typedPieces, typedSection } from "./blocks.ts";
+import { clientFullRequestModal } from "./clientFullRequest.ts";
+import { asClientRequest } from "./clientRequest.ts";
 import { clip, describeLifetime, escapeMrkdwn, mention, slackDate } from "./format.ts";
 import { listInFull } from "./requestSummary.ts";
 import { riskHintBlocks } from "./riskHints.ts";
@@ -14,6 +16,8 @@ import { riskHintBlocks } from "./riskHints.ts";
  * where the request stands. Read-only: the decision is taken on the message or in the Home tab.
  */
 export function fullRequestModal(r: Request, tenantLabel: string | undefined): ModalView {
+  const about = asClientRequest(r);
+  if (about) return clientFullRequestModal(about, tenantLabel);
   const body = toIdentityBody(r);
   const tenant = tenantLabel ? escapeMrkdwn(tenantLabel) : "the only tenant configured";
   return {

@@ -1,11 +1,17 @@
 import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
 import * as z from "zod";
+import type { ClientEntry } from "../../requests/clientRequests.ts";
 import type { Request } from "../../requests/request.ts";
 import { ACTIONS, BLOCKS, CALLBACKS, COMMAND } from "../ids.ts";
 import { decisionButtons } from "./approvalMessage.ts";
 import { approvalProgress } from "./approvals.ts";
 import { actions, button, context, divider, header, section, typedSection } from "./blocks.ts";
+import { clientIdCode } from "./clientApproval.ts";
+import { changesSummary } from "./clientChanges.ts";
+import { asClientRequest, type ClientRequest, KIND_WORDS, requestedChanges } from "./clientRequest.ts";
+import { homeClientsSection } from "./clientsList.ts";
 import { channelLink, describeLifetime, escapeMrkdwn, fitText, mention, plural, slackDate } from "./format.ts";
+import { previewLine } from "./requestSummary.ts";
 import { requestLine } from "./status.ts";
 
 /** A Home view whose blocks are all known Block Kit blocks. */
@@ -36,6 +42,8 @@ export interface HomeData {
   tenantLabel: (tenant: string) => string | undefined;
   /** A one-off note at the top, e.g. why a click from this tab changed nothing. */
   notice?: string | undefined;
+  /** The newest of the viewer's clients, read from the tenant now; `more` when they have more. */
+  clients?: { entries: ClientEntry[]; more: boolean } | undefined;
 }
 
 const cursorSchema = z
@@ -58,37 +66,19 @@ export function parseHomeCursor(text: string | undefined): HomeCursor {
 /** How much of each list and of the justification a "Waiting for you" entry shows (it has "View full request"). */
 const HOME_PREVIEW = { list: 300, justification: 300 } as const;
 
-/** One list of a "Waiting for you" entry, in one line: as many whole items as fit, and how many more. */
-function previewLine(label: string, items: string[]): { line: string; shortened: boolean } {
-  if (items.length === 0) return { line: `${label}: none`, shortened: false };
-  const shown: string[] = [];
-  let used = 0;
-  for (const item of items) {
-    if (used + item.length + 2 > HOME_PREVIEW.list) break;
-    shown.push(item);
-    used += item.length + 2;
-  }
-  const first = items[0] ?? "";
-  if (shown.length === 0) shown.push(fitText(first, HOME_PREVIEW.list).text);
-  const cut = shown.length === 1 && shown[0] !== first;
-  const more = items.length - shown.length;
-  return {
-    line: `${label} (${items.length}): ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`,
-    shortened: cut || more > 0,
-  };
-}
-
 /**
  * A request waiting for this approver: who, where and when in mrkdwn; what was typed in plain_text
  * (name, URLs, justification — shortened past HOME_PREVIEW, saying so); then View full request,
  * Approve and Deny.
  */
 function waitingItem(r: Request, tenantLabel: string | undefined): KnownBlock[] {
+  const about = asClientRequest(r);
+  if (about) return waitingClientItem(about, tenantLabel);
   const tenant = tenantLabel ? ` · tenant *${escapeMrkdwn(tenantLabel)}*` : "";
   const lists = [
-    previewLine("Redirect URLs", r.redirectUris),
-    previewLine("Logout redirect URLs", r.postLogoutRedirectUris),
-    previewLine("CORS origins", r.allowedCorsOrigins),
+    previewLine("Redirect URLs", r.redirectUris, HOME_PREVIEW.list),
+    previewLine("Logout redirect URLs", r.postLogoutRedirectUris, HOME_PREVIEW.list),
+    previewLine("CORS origins", r.allowedCorsOrigins, HOME_PREVIEW.list),
   ];
   const justification = fitText(r.justification, HOME_PREVIEW.justification);
   const shortened = justification.cut || lists.some((l) => l.shortened);
@@ -104,6 +94,30 @@ function waitingItem(r: Request, tenantLabel: string | undefined): KnownBlock[] 
       `*#${r.id}* from ${mention(r.requesterId)}${tenant} · token lifetime ${describeLifetime(r.accessTokenLifetime)} · expires ${slackDate(r.expiresAt)}${progress ? ` · ${progress}` : ""}`,
     ),
     typedSection(typedText),
+    decisionButtons(r, tenantLabel),
+  ];
+}
+
+/**
+ * A request about a client waiting for this approver: who, what and where in mrkdwn, the name and
+ * the justification in plain_text with the changes counted; the whole in "View full request".
+ */
+function waitingClientItem(r: ClientRequest, tenantLabel: string | undefined): KnownBlock[] {
+  const tenant = tenantLabel ? ` · tenant *${escapeMrkdwn(tenantLabel)}*` : "";
+  const justification = fitText(r.justification, HOME_PREVIEW.justification);
+  const progress = approvalProgress(r);
+  const changes = r.kind === "change" ? ` · ${changesSummary(requestedChanges(r))}` : "";
+  return [
+    section(
+      `*#${r.id}* from ${mention(r.requesterId)} · *${KIND_WORDS[r.kind].title}* client ${clientIdCode(r.targetClientId)}${tenant}${changes} · expires ${slackDate(r.expiresAt)}${progress ? ` · ${progress}` : ""}`,
+    ),
+    typedSection(
+      [
+        r.name,
+        `Justification: ${justification.text}`,
+        ...(justification.cut ? ["(Shortened here: “View full request” shows all of it.)"] : []),
+      ].join("\n"),
+    ),
     decisionButtons(r, tenantLabel),
   ];
 }
@@ -141,6 +155,8 @@ export function homeView(data: HomeData): HomeTabView {
       );
     }
   }
+
+  if (data.clients) blocks.push(...homeClientsSection(data.clients.entries, data.clients.more, data.tenantLabel));
 
   blocks.push(divider(), header(`My requests (${data.mineTotal})`));
   if (data.mine.length === 0) {

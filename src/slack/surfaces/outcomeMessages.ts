@@ -5,6 +5,8 @@ import { ACTIONS, BLOCKS, COMMAND } from "../ids.ts";
 import { errorText, plainStatus, type SlackMessage, statusContext } from "./approvalMessage.ts";
 import { approverNames, stillWaitingFor } from "./approvals.ts";
 import { actions, button, context, header, section, typedSection } from "./blocks.ts";
+import { clientRequesterCard, clientRequesterMessage, clientThreadMessage } from "./clientOutcomes.ts";
+import { asClientRequest } from "./clientRequest.ts";
 import { channelLink, describeHours, escapeMrkdwn, escapeWithin, mention, slackDate } from "./format.ts";
 import { RequestRef, requestRef, requestSummary, requestTitle, viewButton } from "./requestSummary.ts";
 
@@ -46,6 +48,8 @@ function requesterButtons(r: Request): KnownBlock[] {
  * from this very message, so the message itself turns into the outcome).
  */
 export function requesterCard(r: Request, ctx: MessageContext): SlackMessage {
+  const about = asClientRequest(r);
+  if (about) return clientRequesterCard(about, ctx);
   if (r.status === "pending") return requesterMessage(r, "recorded", ctx);
   if (r.status === "cancelled") return requesterMessage(r, "cancelled", ctx);
   return {
@@ -69,6 +73,8 @@ export function supersededCard(r: Request): SlackMessage {
 
 /** One direct message per event, each readable on its own: what was asked, what happened, what next. */
 export function requesterMessage(r: Request, event: RequesterEvent, ctx: MessageContext): SlackMessage {
+  const about = asClientRequest(r);
+  if (about) return clientRequesterMessage(about, event, ctx);
   const where = channelLink(r.approvalChannelId ?? ctx.approvalChannelId);
   const summary = requestSummary(r, ctx.tenantLabel);
   const asked = context(askedLine(r, ctx.tenantLabel));
@@ -172,6 +178,9 @@ export function requesterMessage(r: Request, event: RequesterEvent, ctx: Message
 
 /** Replies in the approval message's thread. */
 export function approverThreadMessage(r: Request, event: ApproverEvent, ctx: MessageContext): SlackMessage {
+  const about = asClientRequest(r);
+  const worded = about ? clientThreadMessage(about, event) : undefined;
+  if (worded) return worded;
   const inTenant = ctx.tenantLabel ? ` in *${escapeMrkdwn(ctx.tenantLabel)}*` : "";
   const text = ((): string => {
     switch (event) {

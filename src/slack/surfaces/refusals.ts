@@ -1,3 +1,4 @@
+import type { ClientRefusal } from "../../requests/clientRequests.ts";
 import type { Request } from "../../requests/request.ts";
 import type { DecisionRefusal } from "../../requests/service.ts";
 import { alreadyApprovedText, approverNames } from "./approvals.ts";
@@ -21,6 +22,10 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
       return request ? `${alreadyDecided(request)} Nothing was changed.` : "That request has already been decided.";
     case "approvers_unknown":
       return APPROVERS_UNKNOWN_TEXT;
+    case "client_unreadable":
+      return `I couldn't read the client of ${which} from the tenant to check it before approving, so nothing was approved. Please try again in a minute.`;
+    case "drift":
+      return `The client of ${which} changed in the tenant since it was made, so nothing was approved.`;
   }
 }
 
@@ -63,6 +68,25 @@ export function notVisibleText(which: string): string {
  */
 export function approversUnknownReadText(which: string): string {
   return `I can't show request ${escapeWithin(which, 40)} just now: I can't check who the approvers are right now, and it isn't one of yours (or it doesn't exist). Please try again in a few minutes.`;
+}
+
+/** Why the bot will not act on a client, as the domain says, or a form that would change nothing. */
+type ClientRefusalOrNoChange = ClientRefusal | "no_change";
+
+/** What someone is told when the bot will not act on a client. "Not yours" reads like "does not exist". */
+export function clientRefusalText(refusal: ClientRefusalOrNoChange): string {
+  switch (refusal) {
+    case "not_found":
+      return "I can't find that client, or it isn't yours to manage: only clients created through me can be changed here, by the person who asked for them and by approvers. Nothing was changed.";
+    case "gone":
+      return "That client no longer exists in the tenant, so there is nothing to change. Nothing was recorded.";
+    case "unreadable":
+      return "I couldn't read the client from the tenant just now, so nothing was changed. Please try again in a minute.";
+    case "approvers_unknown":
+      return APPROVERS_UNKNOWN_TEXT;
+    case "no_change":
+      return "These are the client's settings already: there is nothing to change. Edit a setting, or close the form.";
+  }
 }
 
 /** What someone is told when the bot's database cannot be reached: nothing changed, try again. */

@@ -19,7 +19,14 @@ function textInput(
   field: FieldId,
   label: string,
   hint: string,
-  options: { multiline?: boolean; optional?: boolean; maxLength?: number; placeholder?: string; minLength?: number },
+  options: {
+    multiline?: boolean;
+    optional?: boolean;
+    maxLength?: number;
+    placeholder?: string;
+    minLength?: number;
+    initial?: string | undefined;
+  },
 ): InputBlock {
   return {
     type: "input",
@@ -34,6 +41,7 @@ function textInput(
       ...(options.maxLength ? { max_length: options.maxLength } : {}),
       ...(options.minLength ? { min_length: options.minLength } : {}),
       ...(options.placeholder ? { placeholder: { type: "plain_text", text: options.placeholder } } : {}),
+      ...(options.initial ? { initial_value: options.initial } : {}),
     },
   };
 }
@@ -57,35 +65,63 @@ function tenantSelect(tenants: TenantChoice[]): InputBlock {
   };
 }
 
-/** The "Add Client" form of the portal, as a Slack modal. Limits come from FORM. */
-export function requestModal(tenants: TenantChoice[], metadata: ModalMetadata): ModalView {
+/** A client's settings to start the form from (the change form); the new-client form starts empty. */
+export interface FormStart {
+  name: string;
+  redirectUris: readonly string[];
+  postLogoutRedirectUris: readonly string[];
+  allowedCorsOrigins: readonly string[];
+  accessTokenLifetime: number;
+}
+
+/**
+ * The inputs of the "Add Client" form: the tenant (when there is a choice), the client's settings,
+ * the justification. Limits come from FORM; `start` fills the settings in.
+ */
+export function formInputs(tenants: TenantChoice[], start?: FormStart): KnownBlock[] {
   const lifetime = FORM.accessTokenLifetime;
-  const blocks: KnownBlock[] = [
-    section(
-      "Ask for an *authorization code client*: the sign-in identity a web or single-page application uses with AVEVA Data Hub. Approvers review the request; once approved, you receive the new *client Id* in a direct message.",
-    ),
+  const lines = (items: readonly string[] | undefined) => items?.join("\n");
+  return [
     ...(tenants.length > 1 ? [tenantSelect(tenants)] : []),
     textInput("name", "Name", 'Identifies the application using this client, e.g. "Plant dashboard (production)".', {
       maxLength: FORM.name.maxLength,
       placeholder: "My web application",
+      initial: start?.name,
     }),
     textInput(
       "redirectUris",
       "Allowed Redirect URL(s)",
       `Where users are sent back after signing in. One URL per line, ${FORM.redirectUris.min}–${FORM.redirectUris.max}; must match exactly (no wildcards); https:// (http:// only for localhost).`,
-      { multiline: true, maxLength: FORM.listInputMaxLength, placeholder: "https://app.example.com/callback" },
+      {
+        multiline: true,
+        maxLength: FORM.listInputMaxLength,
+        placeholder: "https://app.example.com/callback",
+        initial: lines(start?.redirectUris),
+      },
     ),
     textInput(
       "postLogoutRedirectUris",
       "Allowed Logout Redirect URL(s)",
       `Optional. Where users may be sent after signing out. One URL per line, up to ${FORM.postLogoutRedirectUris.max}.`,
-      { multiline: true, optional: true, maxLength: FORM.listInputMaxLength, placeholder: "https://app.example.com/" },
+      {
+        multiline: true,
+        optional: true,
+        maxLength: FORM.listInputMaxLength,
+        placeholder: "https://app.example.com/",
+        initial: lines(start?.postLogoutRedirectUris),
+      },
     ),
     textInput(
       "allowedCorsOrigins",
       "Allowed CORS Origin(s)",
       `Optional. Origins from which the application's browser code may call the API: scheme://host[:port], no path. One per line, up to ${FORM.allowedCorsOrigins.max}.`,
-      { multiline: true, optional: true, maxLength: FORM.listInputMaxLength, placeholder: "https://app.example.com" },
+      {
+        multiline: true,
+        optional: true,
+        maxLength: FORM.listInputMaxLength,
+        placeholder: "https://app.example.com",
+        initial: lines(start?.allowedCorsOrigins),
+      },
     ),
     {
       type: "input",
@@ -102,7 +138,7 @@ export function requestModal(tenants: TenantChoice[], metadata: ModalMetadata): 
         is_decimal_allowed: false,
         min_value: String(lifetime.min),
         max_value: String(lifetime.max),
-        initial_value: String(lifetime.default),
+        initial_value: String(start?.accessTokenLifetime ?? lifetime.default),
       },
     },
     textInput("justification", "Justification", "Why the client is needed and who will use it. Approvers see this.", {
@@ -111,6 +147,16 @@ export function requestModal(tenants: TenantChoice[], metadata: ModalMetadata): 
       minLength: FORM.justification.minLength,
       placeholder: "The plant dashboard team needs sign-in for the new production site…",
     }),
+  ];
+}
+
+/** The "Add Client" form of the portal, as a Slack modal. Limits come from FORM. */
+export function requestModal(tenants: TenantChoice[], metadata: ModalMetadata): ModalView {
+  const blocks: KnownBlock[] = [
+    section(
+      "Ask for an *authorization code client*: the sign-in identity a web or single-page application uses with AVEVA Data Hub. Approvers review the request; once approved, you receive the new *client Id* in a direct message.",
+    ),
+    ...formInputs(tenants),
     context("The client Id is not a secret: it ships inside the application. No client secret is created."),
   ];
   return {

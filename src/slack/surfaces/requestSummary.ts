@@ -25,7 +25,7 @@ export function viewButton(r: Pick<Request, "id">): Button {
  * With these, every message stays within MESSAGE_TEXT_BUDGET at the form's maximums (see the
  * budget in README's "What everyone sees"); what is left out is said to be, and is one click away.
  */
-const PREVIEW = { list: 1_500, justification: 1_000 } as const;
+export const PREVIEW = { list: 1_500, justification: 1_000 } as const;
 
 const SEE_ALL = `“${VIEW_FULL_REQUEST}” shows`;
 
@@ -39,6 +39,52 @@ function requestFacts(r: Request, tenantLabel: string | undefined): KnownBlock {
   return fields(facts);
 }
 
+/** Lines shown as far as a budget allows: `shown`, whether the one shown alone is shortened, how many are left out. */
+export interface LinesPreview {
+  shown: string[];
+  shortened: boolean;
+  hidden: number;
+}
+
+/**
+ * Whole lines while they fit `budget`; a line that does not fit on its own shortened (only when
+ * nothing is shown yet); the rest counted, not shown.
+ */
+export function previewLines(lines: string[], budget: number): LinesPreview {
+  const shown: string[] = [];
+  let used = 0;
+  let shortened = false;
+  for (const line of lines) {
+    if (used + line.length + 1 <= budget) {
+      shown.push(line);
+      used += line.length + 1;
+      continue;
+    }
+    if (shown.length === 0) {
+      shown.push(fitText(line, budget).text);
+      shortened = true;
+    }
+    break;
+  }
+  return { shown, shortened, hidden: lines.length - shown.length };
+}
+
+/** The note under a preview that left something out, saying where it is in full; undefined when nothing is. */
+export function previewNote(
+  preview: LinesPreview,
+  noun: string,
+  total: number,
+  plural = `${noun}s`,
+): string | undefined {
+  const notes = [
+    ...(preview.shortened ? [`The ${noun} above is shortened`] : []),
+    ...(preview.hidden > 0
+      ? [`${count(preview.hidden)} more ${preview.hidden === 1 ? noun : plural} not shown here`]
+      : []),
+  ];
+  return notes.length > 0 ? `(${notes.join("; ")}: ${SEE_ALL} all ${count(total)} in full.)` : undefined;
+}
+
 /**
  * A labelled list shown as far as `budget` allows: whole items while they fit; an item that does
  * not fit on its own shortened (only when nothing is shown yet); then a line saying what is not
@@ -46,31 +92,12 @@ function requestFacts(r: Request, tenantLabel: string | undefined): KnownBlock {
  */
 function listPreview(label: string, noun: string, items: string[], budget: number): KnownBlock[] {
   if (items.length === 0) return [section(`*${label}*: none`)];
-  const lines: string[] = [];
-  let used = 0;
-  let shortened = false;
-  for (const item of items) {
-    const line = `• ${item}`;
-    if (used + line.length + 1 <= budget) {
-      lines.push(line);
-      used += line.length + 1;
-      continue;
-    }
-    if (lines.length === 0) {
-      lines.push(fitText(line, budget).text);
-      shortened = true;
-    }
-    break;
-  }
-  const hidden = items.length - lines.length;
-  const nouns = (n: number) => (n === 1 ? noun : `${noun}s`);
-  const notes = [
-    ...(shortened ? [`The ${noun} above is shortened`] : []),
-    ...(hidden > 0 ? [`${count(hidden)} more ${nouns(hidden)} not shown here`] : []),
-  ];
-  if (notes.length > 0) {
-    lines.push(`(${notes.join("; ")}: ${SEE_ALL} all ${count(items.length)} in full.)`);
-  }
+  const preview = previewLines(
+    items.map((item) => `• ${item}`),
+    budget,
+  );
+  const note = previewNote(preview, noun, items.length);
+  const lines = note ? [...preview.shown, note] : preview.shown;
   return [section(`*${label}* (${count(items.length)})`), typedSection(lines.join("\n"))];
 }
 
@@ -81,7 +108,7 @@ export function listInFull(label: string, items: string[]): KnownBlock[] {
 }
 
 /** The justification shown as far as `budget` allows, saying so when it is shortened. */
-function justificationPreview(justification: string, budget: number): KnownBlock[] {
+export function justificationPreview(justification: string, budget: number): KnownBlock[] {
   const shown = fitText(justification, budget);
   const note = shown.cut ? `\n(Shortened here: ${SEE_ALL} all of it.)` : "";
   return [section("*Justification*"), typedSection(shown.text + note)];
@@ -100,4 +127,27 @@ export function requestSummary(r: Request, tenantLabel: string | undefined): Kno
     ...listPreview("Allowed CORS origins", "origin", r.allowedCorsOrigins, PREVIEW.list),
     ...justificationPreview(r.justification, PREVIEW.justification),
   ];
+}
+
+/**
+ * One list in one line, for lists of many items (App Home, the clients list): as many whole items
+ * as fit `budget`, the first shortened if it alone does not, and how many more.
+ */
+export function previewLine(label: string, items: string[], budget: number): { line: string; shortened: boolean } {
+  if (items.length === 0) return { line: `${label}: none`, shortened: false };
+  const shown: string[] = [];
+  let used = 0;
+  for (const item of items) {
+    if (used + item.length + 2 > budget) break;
+    shown.push(item);
+    used += item.length + 2;
+  }
+  const first = items[0] ?? "";
+  if (shown.length === 0) shown.push(fitText(first, budget).text);
+  const cut = shown.length === 1 && shown[0] !== first;
+  const more = items.length - shown.length;
+  return {
+    line: `${label} (${items.length}): ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`,
+    shortened: cut || more > 0,
+  };
 }

@@ -4,6 +4,8 @@ import { BLOCKS, COMMAND } from "../ids.ts";
 import { type SlackMessage, statusContext } from "./approvalMessage.ts";
 import { actorName } from "./approvals.ts";
 import { actions, context, header, section } from "./blocks.ts";
+import { clientIdCode, clientPlainStatus, clientRequestSummary, outcomeNoteBlocks } from "./clientApproval.ts";
+import { asClientRequest, clientRequestTitle, KIND_WORDS } from "./clientRequest.ts";
 import { escapeMrkdwn, escapeWithin, slackDate } from "./format.ts";
 import { RequestRef, requestSummary, requestTitle, viewButton } from "./requestSummary.ts";
 
@@ -27,6 +29,11 @@ const HISTORY_DETAIL_MAX = 200;
 
 /** One line per request: number, name, status, client Id when created, when it was asked. */
 export function requestLine(r: Request): string {
+  const about = asClientRequest(r);
+  if (about) {
+    const what = `${KIND_WORDS[about.kind].title}: ${escapeWithin(about.name, 200)}`;
+    return `${STATUS_EMOJI[r.status]} *#${r.id}* ${what} · ${clientPlainStatus(about)} · client Id ${clientIdCode(about.targetClientId)} · ${slackDate(r.createdAt)}`;
+  }
   const client = r.status === "created" && r.createdClientId ? ` · client Id \`${r.createdClientId}\`` : "";
   return `${STATUS_EMOJI[r.status]} *#${r.id}* ${escapeMrkdwn(r.name)} · ${r.status}${client} · ${slackDate(r.createdAt)}`;
 }
@@ -86,15 +93,20 @@ function historySection(history: AuditEntry[]): SectionBlock[] {
 
 /** `/create-auth-client status <number>`: one request, its status and its history; in full one click away. */
 export function requestDetail(r: Request, tenantLabel: string | undefined, history: AuditEntry[] = []): SlackMessage {
+  const about = asClientRequest(r);
   const clientId =
-    r.status === "created" && r.createdClientId ? [section(`*Client Id*\n\`\`\`${r.createdClientId}\`\`\``)] : [];
+    !about && r.status === "created" && r.createdClientId
+      ? [section(`*Client Id*\n\`\`\`${r.createdClientId}\`\`\``)]
+      : [];
   return {
-    text: `${RequestRef(r)}: ${r.status}${r.createdClientId && r.status === "created" ? ` · client Id ${r.createdClientId}` : ""}`,
+    text: `${RequestRef(r)}: ${about ? clientPlainStatus(about) : r.status}${!about && r.createdClientId && r.status === "created" ? ` · client Id ${r.createdClientId}` : ""}`,
     blocks: [
-      header(requestTitle(r)),
+      header(about ? clientRequestTitle(about) : requestTitle(r)),
       statusContext(r),
       ...clientId,
-      ...requestSummary(r, tenantLabel),
+      ...(about
+        ? [...outcomeNoteBlocks(about), ...clientRequestSummary(about, tenantLabel)]
+        : requestSummary(r, tenantLabel)),
       ...historySection(history),
       actions(BLOCKS.view(r.id), [viewButton(r)]),
     ],

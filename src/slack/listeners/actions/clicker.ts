@@ -4,6 +4,8 @@ import { errorMessage } from "../../../errorMessage.ts";
 import { StoreUnavailableError } from "../../../requests/ports.ts";
 import type { Request } from "../../../requests/request.ts";
 import type { DecisionResult } from "../../../requests/service.ts";
+import type { SlackMessage } from "../../surfaces/approvalMessage.ts";
+import { noticeModal } from "../../surfaces/clientModals.ts";
 import { type HomeCursor, parseHomeCursor } from "../../surfaces/home.ts";
 import { refusalText, UNREACHABLE_DATABASE_TEXT } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
@@ -49,19 +51,25 @@ function homeOf(body: ButtonArgs["body"]): HomeCursor | undefined {
 /**
  * An ephemeral note to the person who clicked, where they clicked. The Home tab has neither a
  * channel nor a response_url: there the tab is re-published with the note on top (and the stale
- * buttons gone), which is where the person is looking.
+ * buttons gone), which is where the person is looking. A click in a modal turns the modal into
+ * the note. A note with blocks (e.g. the drift note and its buttons) keeps them in a message.
  */
-export async function tellClicker(args: ButtonArgs, deps: ListenerDeps, text: string): Promise<void> {
+export async function tellClicker(args: ButtonArgs, deps: ListenerDeps, note: string | SlackMessage): Promise<void> {
   const { body, client, respond } = args;
+  const { text, blocks } = typeof note === "string" ? { text: note, blocks: undefined } : note;
   const cursor = homeOf(body);
   if (cursor) {
     await deps.home.publish(body.user.id, cursor, text);
     return;
   }
+  if (body.view?.type === "modal") {
+    await client.views.update({ view_id: body.view.id, view: noticeModal("Nothing changed", text) });
+    return;
+  }
   const channel = body.channel?.id ?? body.container?.channel_id;
   try {
     if (channel) {
-      await client.chat.postEphemeral({ channel, user: body.user.id, text });
+      await client.chat.postEphemeral({ channel, user: body.user.id, text, ...(blocks ? { blocks } : {}) });
       return;
     }
   } catch (error) {
@@ -71,7 +79,7 @@ export async function tellClicker(args: ButtonArgs, deps: ListenerDeps, text: st
       fallback: "response_url",
     });
   }
-  await respond({ response_type: "ephemeral", replace_original: false, text });
+  await respond({ response_type: "ephemeral", replace_original: false, text, ...(blocks ? { blocks } : {}) });
 }
 
 /** After a decision clicked in the Home tab, that tab shows the new state. */

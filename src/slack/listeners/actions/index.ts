@@ -4,7 +4,10 @@ import type { ListenerDeps } from "../deps.ts";
 import { approve } from "./approve.ts";
 import { cancel } from "./cancel.ts";
 import { type ButtonHandler, tellingWhenDatabaseDown } from "./clicker.ts";
+import { requestClientDelete, requestClientDisable, requestClientEnable } from "./clientAction.ts";
+import { requestClientChange } from "./clientChange.ts";
 import { deny } from "./deny.ts";
+import { applyDespiteDrift, sendBackAfterDrift } from "./driftDecision.ts";
 import { showHomePage } from "./homePage.ts";
 import { retry } from "./retry.ts";
 import { viewRequest } from "./viewRequest.ts";
@@ -18,6 +21,12 @@ const buttons: Record<string, (deps: ListenerDeps) => ButtonHandler> = {
   [ACTIONS.viewRequest]: viewRequest,
   [ACTIONS.homeOlder]: showHomePage,
   [ACTIONS.homeNewer]: showHomePage,
+  [ACTIONS.clientChange]: requestClientChange,
+  [ACTIONS.clientDisable]: requestClientDisable,
+  [ACTIONS.clientEnable]: requestClientEnable,
+  [ACTIONS.clientDelete]: requestClientDelete,
+  [ACTIONS.driftApplyAnyway]: applyDespiteDrift,
+  [ACTIONS.driftSendBack]: sendBackAfterDrift,
 };
 
 export function register(app: App, deps: ListenerDeps): void {

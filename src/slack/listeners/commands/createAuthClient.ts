@@ -7,14 +7,16 @@ import { UNREACHABLE_DATABASE_TEXT } from "../../surfaces/refusals.ts";
 import { pendingLimitModal, requestModal } from "../../surfaces/requestModal.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { RecentKeys } from "../middleware/deliveries.ts";
+import { clientsReply } from "./clients.ts";
 import { statusReply } from "./status.ts";
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export type CommandHandler = (args: CommandArgs) => Promise<void>;
 
 /**
- * `/create-auth-client [status [n] | help]`: with no words, opens the request form; `status`
- * answers privately with the caller's requests; anything else gets the usage.
+ * `/create-auth-client [status [n] | clients [n | client Id] | help]`: with no words, opens the
+ * request form; `status` answers privately with the caller's requests, `clients` with their
+ * clients; anything else gets the usage.
  */
 export function createAuthClient(deps: ListenerDeps): CommandHandler {
   const triggers = new RecentKeys();
@@ -38,9 +40,10 @@ export function createAuthClient(deps: ListenerDeps): CommandHandler {
       }
       return;
     }
-    if (word === "status") {
+    if (word === "status" || word === "clients") {
       await ack();
-      const reply = await statusReply(deps, command.user_id, rest[0]).catch((error: unknown) => {
+      const answer = word === "status" ? statusReply : clientsReply;
+      const reply = await answer(deps, command.user_id, rest[0]).catch((error: unknown) => {
         if (!(error instanceof StoreUnavailableError)) throw error;
         return { text: UNREACHABLE_DATABASE_TEXT };
       });

@@ -1,6 +1,9 @@
 import type { App, ViewSubmitAction } from "@slack/bolt";
 import { CALLBACKS } from "../../ids.ts";
 import type { ListenerDeps } from "../deps.ts";
+import { clientActionSubmitted } from "./clientActionSubmitted.ts";
+import { clientChangeSubmitted } from "./clientChangeSubmitted.ts";
+import { deleteConfirmSubmitted } from "./deleteConfirmSubmitted.ts";
 import { denyReasonSubmitted } from "./denyReasonSubmitted.ts";
 import { requestSubmitted, type SubmissionHandler } from "./requestSubmitted.ts";
 
@@ -8,6 +11,9 @@ import { requestSubmitted, type SubmissionHandler } from "./requestSubmitted.ts"
 const submissions: Record<string, (deps: ListenerDeps) => SubmissionHandler> = {
   [CALLBACKS.requestForm]: requestSubmitted,
   [CALLBACKS.denyReason]: denyReasonSubmitted,
+  [CALLBACKS.clientChangeForm]: clientChangeSubmitted,
+  [CALLBACKS.clientActionForm]: clientActionSubmitted,
+  [CALLBACKS.deleteConfirm]: deleteConfirmSubmitted,
 };
 
 export function register(app: App, deps: ListenerDeps): void {

@@ -6,7 +6,7 @@ import { parseModalMetadata, pendingLimitModal } from "../../surfaces/requestMod
 import type { ListenerDeps } from "../deps.ts";
 import { readForm } from "./readForm.ts";
 
-type SubmissionArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+export type SubmissionArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 export type SubmissionHandler = (args: SubmissionArgs) => Promise<void>;
 
 /**

@@ -139,18 +139,38 @@ describe("disabling, enabling and deleting a client through the same review", ()
     expect(viewText(drift)).toContain("*It no longer exists in the tenant.*");
     expect((await h.request(request.id))?.status).toBe("pending");
 
+    // Apply anyway asks for the name again (a delete never goes without it): nothing is deleted yet.
     await clickInModal(h, APPROVER, "drift_apply_anyway", String(request.id), "VGONE");
+    const again = await h.slack.waitFor(
+      () =>
+        h.slack
+          .callsOf("views.update")
+          .find((c) => c.args.view_id === "VGONE" && viewOf(c).callback_id === "delete_confirm"),
+      WAIT_MS,
+      "the name asked again",
+    );
+    expect(JSON.parse(viewOf(again).private_metadata ?? "{}")).toEqual({ requestId: request.id, despiteDrift: true });
+    expect(viewText(again)).toContain("The client changed in the tenant since the request");
+    expect((await h.request(request.id))?.status).toBe("pending");
+    expect(h.identity.callsTo("DELETE client")).toHaveLength(0);
+
+    const typed = await submitDeleteConfirm(h, APPROVER, request.id, "Plant dashboard", "VGONE", {
+      despiteDrift: true,
+    });
+    expect(typed.json).toMatchObject({ response_action: "update" });
     const done = await h.waitForStatus(request.id, "created", WAIT_MS);
     expect(done.outcomeNote).toContain("already deleted in the tenant");
+    expect(done.outcomeNote).toContain("approved although the client was no longer in the tenant");
     expect(textOf((await dmSaying("was already deleted in the tenant")).args)).toContain("recorded as done");
     const resolved = await h.slack.waitFor(
       () =>
         h.slack
           .callsOf("views.update")
-          .filter((c) => c.args.view_id === "VGONE")
+          .filter((c) => c.args.view_id === "VGONE" && viewText(c).includes("is approved"))
           .at(-1),
       WAIT_MS,
+      "the confirmation's outcome",
     );
-    expect(viewText(resolved)).toContain(`You approved request #${request.id} although its client changed`);
+    expect(viewText(resolved)).toContain(`Request #${request.id} is approved: the client is being deleted.`);
   });
 });

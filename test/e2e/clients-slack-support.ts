@@ -88,13 +88,14 @@ export function submitDeleteConfirm(
   requestId: number,
   name: string,
   viewId = `VDELETE${++seq}`,
+  options: { despiteDrift?: boolean } = {},
 ): Promise<SignedResponse> {
   return h.post(
     payloadBody(
       viewSubmissionPayload(user, {
         id: viewId,
         callbackId: CALLBACKS.deleteConfirm,
-        privateMetadata: JSON.stringify({ requestId }),
+        privateMetadata: JSON.stringify({ requestId, despiteDrift: options.despiteDrift === true }),
         values: { confirm_name: { value: { type: "plain_text_input", value: name } } },
       }),
     ),

@@ -20,6 +20,7 @@ import {
   deleteConfirmModal,
   namesMatch,
   parseClientFormMetadata,
+  parseDeleteConfirmMetadata,
 } from "../../src/slack/surfaces/clientModals.ts";
 import { clientRequesterMessage, clientThreadMessage } from "../../src/slack/surfaces/clientOutcomes.ts";
 import { clientsListMessage, homeClientsSection } from "../../src/slack/surfaces/clientsList.ts";
@@ -293,7 +294,16 @@ describe("the forms", () => {
     const r = sampleClientRequest("delete", { id: 9 });
     const view = deleteConfirmModal(r, undefined);
     expect(view.callback_id).toBe("delete_confirm");
-    expect(JSON.parse(view.private_metadata ?? "")).toEqual({ requestId: 9 });
+    expect(JSON.parse(view.private_metadata ?? "")).toEqual({ requestId: 9, despiteDrift: false });
+    expect(parseDeleteConfirmMetadata(view.private_metadata ?? "")).toEqual({ requestId: 9, despiteDrift: false });
+    const despite = deleteConfirmModal(r, undefined, { despiteDrift: true });
+    expect(parseDeleteConfirmMetadata(despite.private_metadata ?? "")).toEqual({ requestId: 9, despiteDrift: true });
+    expect(
+      textObjects(despite.blocks)
+        .map((t) => t.text)
+        .join(" "),
+    ).toContain("changed in the tenant since the request");
+    expect(parseDeleteConfirmMetadata('{"requestId":"9"}')).toBeUndefined();
     expect(inputs(view).map((i) => i.block_id)).toEqual(["confirm_name"]);
     expect(textObjects(view.blocks)).toContainEqual({ type: "plain_text", text: "Plant dashboard" });
     expect(namesMatch("  Plant dashboard ", r.name)).toBe(true);

@@ -165,23 +165,38 @@ export function namesMatch(typed: string, name: string): boolean {
   return typed.trim() === name.trim();
 }
 
+/** What a delete confirmation carries: the request, and whether it approves although the client changed (drift). */
+export interface DeleteConfirmMetadata {
+  requestId: number;
+  despiteDrift: boolean;
+}
+
 /**
  * Approving a delete: the client's name shown as it is (plain_text, to read or copy), and typed
- * again by the approver. The request number travels in private_metadata.
+ * again by the approver. The request number travels in private_metadata. `despiteDrift`: the
+ * approver chose Apply anyway after seeing the client changed; the name is asked all the same.
  */
-export function deleteConfirmModal(r: ClientRequest, tenantLabel: string | undefined): ModalView {
+export function deleteConfirmModal(
+  r: ClientRequest,
+  tenantLabel: string | undefined,
+  options: { despiteDrift?: boolean } = {},
+): ModalView {
   const counted =
     r.requiredApprovals > 1 ? ` Your approval is ${r.approvedBy.length + 1} of ${r.requiredApprovals}.` : "";
+  const drifted = options.despiteDrift
+    ? " The client changed in the tenant since the request: approving deletes it as it is now."
+    : "";
+  const metadata: DeleteConfirmMetadata = { requestId: r.id, despiteDrift: options.despiteDrift === true };
   return {
     type: "modal",
     callback_id: CALLBACKS.deleteConfirm,
     title: { type: "plain_text", text: clip(`Delete: request #${r.id}`, LIMITS.modalTitle) },
     submit: { type: "plain_text", text: "Approve delete" },
     close: { type: "plain_text", text: "Back" },
-    private_metadata: JSON.stringify({ requestId: r.id }),
+    private_metadata: JSON.stringify(metadata),
     blocks: [
       section(
-        `${mention(r.requesterId)} asks to delete the client ${clientIdCode(r.targetClientId)}${inTenant(tenantLabel)}. Approving deletes it from the tenant: applications using it can no longer sign anyone in, and it cannot be undone.${counted} To confirm, type the client's name:`,
+        `${mention(r.requesterId)} asks to delete the client ${clientIdCode(r.targetClientId)}${inTenant(tenantLabel)}. Approving deletes it from the tenant: applications using it can no longer sign anyone in, and it cannot be undone.${drifted}${counted} To confirm, type the client's name:`,
       ),
       typedSection(r.name),
       {
@@ -198,11 +213,12 @@ export function deleteConfirmModal(r: ClientRequest, tenantLabel: string | undef
   };
 }
 
-/** The request number a delete confirmation carries, or undefined. */
-export function parseDeleteConfirmMetadata(text: string): number | undefined {
+/** What a delete confirmation carries, or undefined when it is not one of ours. */
+export function parseDeleteConfirmMetadata(text: string): DeleteConfirmMetadata | undefined {
   try {
-    const value = JSON.parse(text) as { requestId?: unknown };
-    return typeof value.requestId === "number" && Number.isSafeInteger(value.requestId) ? value.requestId : undefined;
+    const value = JSON.parse(text) as { requestId?: unknown; despiteDrift?: unknown };
+    if (typeof value.requestId !== "number" || !Number.isSafeInteger(value.requestId)) return undefined;
+    return { requestId: value.requestId, despiteDrift: value.despiteDrift === true };
   } catch {
     return undefined;
   }

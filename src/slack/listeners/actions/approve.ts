@@ -1,13 +1,13 @@
 import { errorMessage } from "../../../errorMessage.ts";
 import type { Drift } from "../../../requests/clientRequests.ts";
 import type { Request } from "../../../requests/request.ts";
-import { deleteConfirmModal } from "../../surfaces/clientModals.ts";
 import { asClientRequest } from "../../surfaces/clientRequest.ts";
 import { driftMessage, driftModal } from "../../surfaces/drift.ts";
 import { channelLink } from "../../surfaces/format.ts";
 import { refusalText } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { type ButtonArgs, type ButtonHandler, refreshHome, requestIdOf, tellClicker } from "./clicker.ts";
+import { askDeleteConfirmation } from "./deleteConfirmation.ts";
 
 /**
  * What changed in the tenant since the request, to the approver who clicked: an ephemeral message
@@ -47,22 +47,7 @@ export function approve(deps: ListenerDeps): ButtonHandler {
     const user = args.body.user.id;
     const stored = await deps.reads.get(id);
     if (stored?.kind === "delete") {
-      const checked = await deps.service.canDeny(id, user);
-      if (!checked.ok) {
-        await tellClicker(args, deps, refusalText(checked.refusal, checked.request));
-        return;
-      }
-      if (checked.request.approvedBy.includes(user)) {
-        await tellClicker(args, deps, refusalText("already_approved", checked.request));
-        return;
-      }
-      const r = asClientRequest(checked.request);
-      if (r) {
-        await args.client.views.open({
-          trigger_id: args.body.trigger_id,
-          view: deleteConfirmModal(r, deps.tenantLabel(r.tenant)),
-        });
-      }
+      await askDeleteConfirmation(args, deps, id);
       return;
     }
     const result = await deps.service.approve(id, user);

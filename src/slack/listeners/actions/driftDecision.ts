@@ -4,6 +4,7 @@ import { driftResolvedText } from "../../surfaces/drift.ts";
 import { refusalText } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
 import { type ButtonArgs, type ButtonHandler, refreshHome, requestIdOf, tellClicker } from "./clicker.ts";
+import { askDeleteConfirmation } from "./deleteConfirmation.ts";
 
 /**
  * What replaces the drift note once the approver chose: the note itself (an ephemeral message, or
@@ -28,6 +29,10 @@ function driftDecision(
       await args.ack();
       const id = requestIdOf(args.action);
       if (id === undefined) return;
+      if (choice === "applied" && (await deps.reads.get(id))?.kind === "delete") {
+        await askDeleteConfirmation(args, deps, id, { despiteDrift: true });
+        return;
+      }
       const result = await decide(deps, id, args.body.user.id);
       if (!result.ok) {
         const text =

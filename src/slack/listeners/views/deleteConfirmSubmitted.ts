@@ -46,11 +46,12 @@ function outcomeView(result: DecisionResult) {
  */
 export function deleteConfirmSubmitted(deps: ListenerDeps): SubmissionHandler {
   return async ({ ack, body, view, client }) => {
-    const id = parseDeleteConfirmMetadata(view.private_metadata);
-    if (id === undefined) {
+    const metadata = parseDeleteConfirmMetadata(view.private_metadata);
+    if (metadata === undefined) {
       await ack({ response_action: "errors", errors: { [BLOCKS.confirmName]: OUT_OF_DATE } });
       return;
     }
+    const id = metadata.requestId;
     const inForm = (text: string) => ack({ response_action: "errors", errors: { [BLOCKS.confirmName]: text } });
     // Who may decide is checked before the name, so the form tells nobody else whether a name is right.
     let checked: DecisionResult;
@@ -81,7 +82,7 @@ export function deleteConfirmSubmitted(deps: ListenerDeps): SubmissionHandler {
     await ack({ response_action: "update", view: readingClientModal(TITLE) });
     let next: ModalView;
     try {
-      next = outcomeView(await deps.service.approve(id, body.user.id));
+      next = outcomeView(await deps.service.approve(id, body.user.id, { despiteDrift: metadata.despiteDrift }));
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       deps.log.event("warn", "delete_confirm_failed", { request: id, error: errorMessage(error) });

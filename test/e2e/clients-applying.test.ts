@@ -101,7 +101,7 @@ describe("after the client exists: applying survives failures and crashes", () =
   it("kill -9 after the DELETE was done but before its answer: after a restart it is recorded deleted, not 'already gone'", {
     timeout: 60_000,
   }, async () => {
-    const { clientId, id, ts, env, first } = await childWithCallHeld("DELETE client", (clientId) =>
+    const { clientId, id, env, first } = await childWithCallHeld("DELETE client", (clientId) =>
       asked(h, "delete", clientId),
     );
     // A delete is approved by typing the client's name (the Approve button opens that form).

@@ -18,8 +18,8 @@ import {
   type TransitionSet,
 } from "./ports.ts";
 import { nextReminderAfter } from "./reminders.ts";
-import { Slots } from "./slots.ts";
 import type { Request, RequestStatus } from "./request.ts";
+import { Slots } from "./slots.ts";
 import { Transitions } from "./transitions.ts";
 
 /** How long the search for another client with the same name may take (it only informs). */

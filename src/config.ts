@@ -296,7 +296,7 @@ const envSchema = z.object({
   METRICS_PORT: metricsPort,
   DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default(DEFAULT_DATABASE_PATH)),
   DATABASE_URL: z.preprocess(blankToUndefined, z.string().trim().superRefine(postgresUrlProblems).optional()),
-  DATABASE_POOL_MAX: wholeNumber(10, 1, 100, "PostgreSQL connections per process"),
+  DATABASE_POOL_MAX: wholeNumber(20, 1, 100, "PostgreSQL connections per process"),
   OCS_TENANTS: tenantsJson,
   OCS_URL: optionalString,
   OCS_TENANT_ID: optionalString,

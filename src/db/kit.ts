@@ -54,6 +54,11 @@ export interface Kit {
   approvalPostRetries(): Query<ApprovalPostRetry>;
   requesterMessages(): Query<RequesterMessageRow>;
   countRequests(where: SQL | undefined): Statement<{ n: number }>;
+  /**
+   * A submission's two checks in one statement (one round trip): how many requests match
+   * `counted`, and the id of the request recorded under `submissionKey`, or null.
+   */
+  submissionChecks(counted: SQL, submissionKey: SQL): Statement<{ counted: number; earlier: number | null }>;
   /** Inserts a request unless one with its submission key exists: the new row, or none. */
   insertRequest(row: RowOf<Omit<RequestRow, "id">>): Statement<Request>;
   /** One UPDATE of the requests matching `where`: the updated rows. */

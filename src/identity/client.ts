@@ -50,6 +50,12 @@ export interface ListBounds {
   timeoutMs: number;
 }
 
+/** A page of the list endpoint, and the Total-Count it gave (NaN without one). */
+interface ListPage {
+  clients: { id: string; name: string }[];
+  total: number;
+}
+
 export const NAME_SEARCH: ListBounds = { pageSize: 50, maxPages: 4, timeoutMs: 2_000 };
 
 /** How a live read of one client is bounded: it only informs a person (a listing, a form, a check). */
@@ -73,6 +79,7 @@ export interface EnsuredClient {
 /** The Identity API of one tenant, as far as this bot needs it. */
 export class IdentityClient {
   readonly tokens: TokenProvider;
+  private readonly pagesBeingRead = new Map<string, Promise<ListPage>>();
 
   constructor(
     private readonly tenant: TenantConfig,
@@ -261,28 +268,45 @@ export class IdentityClient {
     const except = exceptId.toLowerCase();
     for (let page = 0; page < bounds.maxPages; page++) {
       const skip = page * bounds.pageSize;
-      const url = `${this.collectionUrl()}?skip=${skip}&count=${bounds.pageSize}`;
-      const answer = await this.authorized("list_clients", "GET", url, undefined, bounds.timeoutMs);
-      if (answer.status !== 200) throw errorFromAnswer(answer);
-      const parsed = listAnswer.safeParse(answer.json);
-      if (!parsed.success) {
-        throw new IdentityApiError({
-          kind: "invalid_response",
-          status: answer.status,
-          error: "The Identity API's list of clients was not a list of clients with an Id each.",
-          operationId: answer.headers.get("Operation-Id") ?? undefined,
-        });
-      }
-      const clients = parsed.data;
+      const { clients, total } = await this.listPage(skip, bounds);
       const found = clients.find((c) => c.id.toLowerCase() !== except && c.name.trim().toLowerCase() === wanted);
       if (found) return found.id;
       // The last page: a short one (or one that ignored count), or Total-Count reached.
-      const total = Number(answer.headers.get("Total-Count") ?? Number.NaN);
       if (clients.length !== bounds.pageSize || (Number.isFinite(total) && skip + clients.length >= total)) {
         return undefined;
       }
     }
     return undefined;
+  }
+
+  /**
+   * One page of the list. Searches running at the same time share the read of a page (every
+   * submission starts one, so under a burst most would read the same pages at the same moment);
+   * nothing is kept once the read ends.
+   */
+  private listPage(skip: number, bounds: ListBounds): Promise<ListPage> {
+    const url = `${this.collectionUrl()}?skip=${skip}&count=${bounds.pageSize}`;
+    let page = this.pagesBeingRead.get(url);
+    if (!page) {
+      page = this.readListPage(url, bounds.timeoutMs).finally(() => this.pagesBeingRead.delete(url));
+      this.pagesBeingRead.set(url, page);
+    }
+    return page;
+  }
+
+  private async readListPage(url: string, timeoutMs: number): Promise<ListPage> {
+    const answer = await this.authorized("list_clients", "GET", url, undefined, timeoutMs);
+    if (answer.status !== 200) throw errorFromAnswer(answer);
+    const parsed = listAnswer.safeParse(answer.json);
+    if (!parsed.success) {
+      throw new IdentityApiError({
+        kind: "invalid_response",
+        status: answer.status,
+        error: "The Identity API's list of clients was not a list of clients with an Id each.",
+        operationId: answer.headers.get("Operation-Id") ?? undefined,
+      });
+    }
+    return { clients: parsed.data, total: Number(answer.headers.get("Total-Count") ?? Number.NaN) };
   }
 
   /** One attempt: POST, and after a 409 on our own Id, find the client that attempt already made. */

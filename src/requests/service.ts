@@ -32,10 +32,16 @@ import {
 } from "./ports.ts";
 import { nextReminderAfter } from "./reminders.ts";
 import type { Request, RequestStatus } from "./request.ts";
+import { Slots } from "./slots.ts";
 import { Transitions } from "./transitions.ts";
 
 /** How long the search for another client with the same name may take (it only informs). */
 const NAME_CHECK_MS = 5_000;
+/**
+ * Approval posts (with the requester's DM) under way at once. A burst of submissions then leaves
+ * the event loop to the next submissions' acks, which Slack times, while the posts wait their turn.
+ */
+const ANNOUNCEMENTS_AT_ONCE = 16;
 
 export interface ServicePolicy extends CreationPolicy, ApprovalPostPolicy {
   allowSelfApproval: boolean;
@@ -116,6 +122,7 @@ export class RequestService {
   private readonly creations: Creations;
   private readonly clients: ClientRequests;
   private readonly followUps = new Set<Promise<void>>();
+  private readonly announcing = new Slots(ANNOUNCEMENTS_AT_ONCE);
 
   constructor(
     private readonly store: RequestStore,
@@ -251,7 +258,7 @@ export class RequestService {
    * approved by policy is posted all the same (without buttons), then created.
    */
   async announce(request: Request): Promise<void> {
-    await this.approvalPosts.announce(request);
+    await this.announcing.run(() => this.approvalPosts.announce(request));
     if (request.status === "approved") {
       await this.creations.launch(request.id, POLICY_ACTOR, "approved", {
         first: (claimed) => this.announcer.refreshApprovalMessage(claimed),

@@ -67,6 +67,20 @@ describe("IdentityClient.findClientNamed (the list endpoint: a few small pages, 
     );
   });
 
+  it("shares a page between searches at the same time, and keeps nothing once it is read", async () => {
+    seed(120, { 110: { Name: "Plant dashboard" } });
+    const found = await Promise.all([
+      client.findClientNamed("Plant dashboard", OURS),
+      client.findClientNamed("plant DASHBOARD", OURS),
+      client.findClientNamed("Something else", OURS),
+    ]);
+    expect(found).toEqual(["00000000-0000-4000-8000-000000000110", "00000000-0000-4000-8000-000000000110", undefined]);
+    expect(queries()).toBe(3);
+    seed(120, { 5: { Name: "Plant dashboard" } });
+    expect(await client.findClientNamed("Plant dashboard", OURS)).toBe("00000000-0000-4000-8000-000000000005");
+    expect(queries()).toBe(4);
+  });
+
   it("sends skip and count as documented, with the bearer token", async () => {
     seed(101);
     await client.findClientNamed("nothing like it", OURS);

@@ -144,6 +144,12 @@ export function requestStoreCases(name: string, makeFixture: () => Promise<Store
       expect(await store.countPendingBy("U1")).toBe(2);
     });
 
+    it("records for a requester whose id holds quotes and backslashes (it keys the requester's turn)", async () => {
+      const odd = "U'1\\'; select 1; --";
+      expect((await store.record(submission({ requesterId: odd, submissionKey: "Q1" }))).kind).toBe("recorded");
+      expect(await store.countPendingBy(odd)).toBe(1);
+    });
+
     it("moves a request only from an expected state, and only once", async () => {
       const r = await record();
       now = T0 + 10;

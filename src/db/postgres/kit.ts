@@ -1,6 +1,7 @@
 import { count, getTableColumns, sql } from "drizzle-orm";
-import type { NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
+import { drizzle, type NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import type { PgDatabase } from "drizzle-orm/pg-core";
+import type pg from "pg";
 import { type Kit, preparedCache } from "../kit.ts";
 import * as schema from "./schema.ts";
 
@@ -11,9 +12,15 @@ const { lastActor: _actor, lastDetail: _detail, ...requestFields } = getTableCol
 /** The database or a transaction on it: both have the same query API. */
 export type PostgresDrizzle = PgDatabase<NodePgQueryResultHKT, typeof schema>;
 
-/** The Kit on PostgreSQL. Parallel to db/sqlite/kit.ts: the same starters, typed by this dialect's drizzle. */
-export function postgresKit(db: PostgresDrizzle): Kit {
-  return {
+/**
+ * The Kit on PostgreSQL. Parallel to db/sqlite/kit.ts: the same starters, typed by this dialect's
+ * drizzle. With the pool `db` runs on, `exclusively` runs its work on a connection of its own.
+ */
+export function postgresKit(db: PostgresDrizzle, pool?: pg.Pool): Kit {
+  // The kit of each pooled connection, kept with it: statements prepared on a connection are reused
+  // by every `exclusively` that gets it again, instead of being built anew in each transaction.
+  const connectionKits = new WeakMap<pg.PoolClient, Kit>();
+  const kit: Kit = {
     dialect: "postgres",
     t: { requests, auditEvents, approvalPostRetries, requesterMessages },
     requests: () => db.select(requestFields).from(requests).$dynamic(),
@@ -21,6 +28,17 @@ export function postgresKit(db: PostgresDrizzle): Kit {
     approvalPostRetries: () => db.select().from(approvalPostRetries).$dynamic(),
     requesterMessages: () => db.select().from(requesterMessages).$dynamic(),
     countRequests: (where) => db.select({ n: count() }).from(requests).where(where),
+    submissionChecks: (counted, submissionKey) =>
+      db
+        .select({
+          counted: count(),
+          // The subquery's own "requests" is the one its columns name (the innermost).
+          earlier: sql<
+            number | null
+          >`(select ${requests.id} from ${requests} where ${requests.submissionKey} = ${submissionKey})`,
+        })
+        .from(requests)
+        .where(counted),
     insertRequest: (row) =>
       db.insert(requests).values(row).onConflictDoNothing({ target: requests.submissionKey }).returning(requestFields),
     updateRequests: (set, where) => db.update(requests).set(set).where(where).returning(requestFields),
@@ -44,10 +62,36 @@ export function postgresKit(db: PostgresDrizzle): Kit {
     prepared: preparedCache(),
     // A transaction holding an advisory lock on the key: replicas take turns, and the statements
     // inside see what the previous holder committed.
-    exclusively: (key, work) =>
-      db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
-        return work(postgresKit(tx));
-      }),
+    exclusively: async (key, work) => {
+      if (!pool) {
+        return db.transaction(async (tx) => {
+          await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
+          return work(postgresKit(tx));
+        });
+      }
+      const client = await pool.connect();
+      let own = connectionKits.get(client);
+      if (!own) {
+        own = postgresKit(drizzle({ client, schema }));
+        connectionKits.set(client, own);
+      }
+      let broken: Error | undefined;
+      try {
+        // BEGIN and the lock in one round trip: a simple query, so the key goes in as a literal.
+        await client.query(`begin; select pg_advisory_xact_lock(hashtext(${client.escapeLiteral(key)}))`);
+        const result = await work(own);
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        await client.query("rollback").catch((failed: unknown) => {
+          broken = failed instanceof Error ? failed : new Error(String(failed));
+        });
+        throw error;
+      } finally {
+        // A connection that could not even roll back is dropped, not handed to the next caller.
+        client.release(broken);
+      }
+    },
   };
+  return kit;
 }

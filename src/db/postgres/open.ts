@@ -52,7 +52,7 @@ export async function openPostgres(
   return {
     dialect: "postgres",
     drizzle: db,
-    stores: storesOver(postgresKit(db), { shared: true, now: options.now }),
+    stores: storesOver(postgresKit(db, pool), { shared: true, now: options.now }),
     async healthy() {
       try {
         const answer = await withTimeout(pool.query<{ ok: number }>("select 1 as ok"), HEALTH_TIMEOUT_MS);

@@ -19,6 +19,17 @@ export function sqliteKit(db: BetterSQLite3Database<typeof schema>): Kit {
     approvalPostRetries: () => db.select().from(approvalPostRetries).$dynamic(),
     requesterMessages: () => db.select().from(requesterMessages).$dynamic(),
     countRequests: (where) => db.select({ n: count() }).from(requests).where(where),
+    submissionChecks: (counted, submissionKey) =>
+      db
+        .select({
+          counted: count(),
+          // The subquery's own "requests" is the one its columns name (the innermost).
+          earlier: sql<
+            number | null
+          >`(select ${requests.id} from ${requests} where ${requests.submissionKey} = ${submissionKey})`,
+        })
+        .from(requests)
+        .where(counted),
     insertRequest: (row) =>
       db.insert(requests).values(row).onConflictDoNothing({ target: requests.submissionKey }).returning(requestFields),
     updateRequests: (set, where) => db.update(requests).set(set).where(where).returning(requestFields),

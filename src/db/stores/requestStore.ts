@@ -37,12 +37,14 @@ export class KitRequestStore implements RequestStore {
           .where(eq(t.submissionKey, slot("key")))
           .limit(1),
       );
-      const [earlier] = await bySubmission({ key: input.submissionKey });
-      if (earlier) return { kind: "duplicate", request: earlier };
-      const [counted] = await kit.prepared("pending_count", () =>
-        kit.countRequests(and(eq(t.requesterId, slot("requester")), eq(t.status, "pending"))),
-      )({ requester: input.requesterId });
-      const pending = counted?.n ?? 0;
+      const [checked] = await kit.prepared("submission_checks", () =>
+        kit.submissionChecks(allOf(eq(t.requesterId, slot("requester")), eq(t.status, "pending")), slot("key")),
+      )({ requester: input.requesterId, key: input.submissionKey });
+      if (checked?.earlier != null) {
+        const [earlier] = await bySubmission({ key: input.submissionKey });
+        if (earlier) return { kind: "duplicate", request: earlier };
+      }
+      const pending = checked?.counted ?? 0;
       if (pending >= input.maxPending) return { kind: "limit", pending };
       const now = this.now();
       const about = input.about;

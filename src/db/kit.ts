@@ -124,13 +124,13 @@ export function encoded<Row>(columns: Columns<Row>, values: Partial<Row>, prefix
 }
 
 /** PostgreSQL cuts a prepared statement's name at 63 bytes: two long names could become one. */
-const MAX_STATEMENT_NAME = 63;
+const STATEMENT_NAME_BYTES = 63;
 
 /** `name`, or when too long for PostgreSQL its start and a hash of the whole. */
 function statementName(name: string): string {
-  if (Buffer.byteLength(name) <= MAX_STATEMENT_NAME) return name;
+  if (Buffer.byteLength(name) <= STATEMENT_NAME_BYTES) return name;
   const hash = createHash("sha256").update(name).digest("hex").slice(0, 16);
-  return `${name.slice(0, MAX_STATEMENT_NAME - hash.length - 1)}~${hash}`;
+  return `${name.slice(0, STATEMENT_NAME_BYTES - hash.length - 1)}~${hash}`;
 }
 
 /** Runs a statement once per kit after preparing it; the default `prepared` of both kits. */

@@ -63,6 +63,11 @@ export function changesBetween(before: ClientSettings, after: ClientSettings): S
   return changes;
 }
 
+/** Whether what an approver typed is the client's name (surrounding spaces aside, letter case counts). */
+export function namesMatch(typed: string, name: string): boolean {
+  return typed.trim() === name.trim();
+}
+
 export function hasChanges(changes: SettingsChanges): boolean {
   return Object.keys(changes).length > 0;
 }

@@ -16,7 +16,7 @@ import {
   driftNote,
   SENT_BACK_REASON,
 } from "./clientRequests.ts";
-import type { ClientRequestKind } from "./clients.ts";
+import { type ClientRequestKind, namesMatch } from "./clients.ts";
 import { type CreationPolicy, Creations } from "./creation.ts";
 import type { RequestForm } from "./form.ts";
 import { autoApproval, hostRefusals, POLICY_ACTOR, type TenantPolicy, type UrlField } from "./policies.ts";
@@ -74,7 +74,9 @@ export type DecisionRefusal =
   /** A request about a client: the client could not be read to check it for drift; try again. */
   | "client_unreadable"
   /** A request about a client changed in the tenant since: the result carries the drift. */
-  | "drift";
+  | "drift"
+  /** A delete is approved only with its client's name typed by the approver (ApproveOptions.confirmedName): ask for it. */
+  | "name_unconfirmed";
 export type DecisionResult =
   | { ok: true; request: Request }
   | { ok: false; refusal: Exclude<DecisionRefusal, "drift">; request?: Request }
@@ -87,6 +89,8 @@ export type DecisionResult =
 export interface ApproveOptions {
   /** Approve a request about a client although it changed in the tenant since (recorded as such). */
   despiteDrift?: boolean;
+  /** What the approver typed as the client's name: a delete needs it to match. */
+  confirmedName?: string;
 }
 
 /** A request about a client the bot created: change (with the form), disable, enable or delete it. */
@@ -390,6 +394,9 @@ export class RequestService {
       if (!checked.ok) return checked;
       const request = checked.request;
       if (request.approvedBy.includes(actor)) return { ok: false, refusal: "already_approved", request };
+      if (request.kind === "delete" && !namesMatch(options.confirmedName ?? "", request.name)) {
+        return { ok: false, refusal: "name_unconfirmed", request };
+      }
       const gate = await this.driftGate(request, actor, options);
       if ("refusal" in gate) return gate;
       const counted = await this.transitions.approve({ id, actor, ...gate });

@@ -162,7 +162,7 @@ describe("after the client exists: applying survives failures and crashes", () =
       status: 409,
       body: { Error: "Conflict.", Reason: "The client is in use.", OperationId: "op-409" },
     });
-    decided(await h.service.approve(del.id, APPROVER.id));
+    decided(await h.service.approve(del.id, APPROVER.id, { confirmedName: "Plant dashboard" }));
     const failed = await h.waitForStatus(del.id, "failed", WAIT_MS);
     expect(failed.lastError).toMatchObject({ status: 409, error: "Conflict.", operationId: "op-409" });
     expect(h.identity.callsTo("DELETE client")).toHaveLength(1);
@@ -180,7 +180,7 @@ describe("after the client exists: applying survives failures and crashes", () =
     const del = await asked(h, "delete", clientId);
     // Held long enough for the client to go between the approval's read and the DELETE.
     h.identity.inject({ route: "DELETE client", delayMs: 300 });
-    decided(await h.service.approve(del.id, APPROVER.id));
+    decided(await h.service.approve(del.id, APPROVER.id, { confirmedName: "Plant dashboard" }));
     h.identity.deleteInPortal(clientId);
     const done = await h.waitForStatus(del.id, "created", WAIT_MS);
     expect(done).toMatchObject({ createdClientId: clientId, outcomeNote: "already deleted in the tenant" });

@@ -189,7 +189,21 @@ describe("after the client exists: approving and applying", () => {
   it("deletes a client; the requester's listing no longer shows it", async () => {
     const { clientId } = await createdClient(h);
     const del = await asked(h, "delete", clientId);
-    decided(await h.service.approve(del.id, APPROVER.id));
+    // Without the client's name typed, or with another, nothing is counted and the tenant is not read.
+    const reads = h.identity.callsTo("GET client").length;
+    for (const confirmedName of [undefined, "plant dashboard", "Plant dashboards"]) {
+      expect(await h.service.approve(del.id, APPROVER.id, { confirmedName })).toMatchObject({
+        ok: false,
+        refusal: "name_unconfirmed",
+        request: { id: del.id, status: "pending", approvedBy: [] },
+      });
+    }
+    expect(h.identity.callsTo("GET client")).toHaveLength(reads);
+    expect(await h.service.approve(del.id, OUTSIDER.id, { confirmedName: "Plant dashboard" })).toMatchObject({
+      ok: false,
+      refusal: "not_approver",
+    });
+    decided(await h.service.approve(del.id, APPROVER.id, { confirmedName: " Plant dashboard " }));
     const done = await h.waitForStatus(del.id, "created", WAIT_MS);
     expect(done).toMatchObject({ createdClientId: clientId, outcomeNote: null });
     expect(h.identity.client(clientId)).toBeUndefined();
@@ -314,12 +328,15 @@ describe("after the client exists: drift", () => {
     const { clientId } = await createdClient(h);
     const del = await asked(h, "delete", clientId);
     h.identity.deleteInPortal(clientId);
-    expect(await h.service.approve(del.id, APPROVER.id)).toMatchObject({
+    expect(await h.service.approve(del.id, APPROVER.id, { confirmedName: "Plant dashboard" })).toMatchObject({
       ok: false,
       refusal: "drift",
       drift: { live: "gone", changes: {} },
     });
-    decided(await h.service.approve(del.id, APPROVER.id, { despiteDrift: true }));
+    expect(await h.service.approve(del.id, APPROVER.id, { despiteDrift: true })).toMatchObject({
+      refusal: "name_unconfirmed",
+    });
+    decided(await h.service.approve(del.id, APPROVER.id, { despiteDrift: true, confirmedName: "Plant dashboard" }));
     const done = await h.waitForStatus(del.id, "created", WAIT_MS);
     expect(done.outcomeNote).toBe(
       `approved although the client was no longer in the tenant (approved by <@${APPROVER.id}>); already deleted in the tenant`,

@@ -8,7 +8,7 @@ import {
 } from "../../devkit/clientFixtures.ts";
 import { sampleRequest } from "../../devkit/fixtures.ts";
 import { type ClientEntry, SENT_BACK_REASON } from "../../src/requests/clientRequests.ts";
-import { changesBetween } from "../../src/requests/clients.ts";
+import { changesBetween, namesMatch } from "../../src/requests/clients.ts";
 import { FORM } from "../../src/requests/form.ts";
 import { clientApprovalMessage, clientConfirmText, clientStatusLine } from "../../src/slack/surfaces/clientApproval.ts";
 import { changesBlocks, changesSummary } from "../../src/slack/surfaces/clientChanges.ts";
@@ -18,7 +18,6 @@ import {
   clientActionModal,
   clientChangeModal,
   deleteConfirmModal,
-  namesMatch,
   parseClientFormMetadata,
   parseDeleteConfirmMetadata,
 } from "../../src/slack/surfaces/clientModals.ts";

@@ -160,11 +160,6 @@ export function clientActionModal(
   };
 }
 
-/** Whether what the approver typed is the client's name (surrounding spaces aside). */
-export function namesMatch(typed: string, name: string): boolean {
-  return typed.trim() === name.trim();
-}
-
 /** What a delete confirmation carries: the request, and whether it approves although the client changed (drift). */
 export interface DeleteConfirmMetadata {
   requestId: number;

@@ -26,6 +26,8 @@ export function refusalText(refusal: DecisionRefusal, request: Request | undefin
       return `I couldn't read the client of ${which} from the tenant to check it before approving, so nothing was approved. Please try again in a minute.`;
     case "drift":
       return `The client of ${which} changed in the tenant since it was made, so nothing was approved.`;
+    case "name_unconfirmed":
+      return `Approving the delete of ${which} needs the client's name typed in its confirmation. Nothing was changed.`;
   }
 }
 

@@ -44,16 +44,12 @@ export function approve(deps: ListenerDeps): ButtonHandler {
     await args.ack();
     const id = requestIdOf(args.action);
     if (id === undefined) return;
-    const user = args.body.user.id;
-    const stored = await deps.reads.get(id);
-    if (stored?.kind === "delete") {
-      await askDeleteConfirmation(args, deps, id);
-      return;
-    }
-    const result = await deps.service.approve(id, user);
+    const result = await deps.service.approve(id, args.body.user.id);
     if (!result.ok) {
       if (result.refusal === "drift") await showDrift(args, deps, result.request, result.drift);
-      else await tellClicker(args, deps, refusalText(result.refusal, result.request));
+      else if (result.refusal === "name_unconfirmed" && result.request) {
+        await askDeleteConfirmation(args, deps, result.request);
+      } else await tellClicker(args, deps, refusalText(result.refusal, result.request));
       return;
     }
     await refreshHome(args, deps);

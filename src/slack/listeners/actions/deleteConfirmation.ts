@@ -1,31 +1,21 @@
+import type { Request } from "../../../requests/request.ts";
 import { deleteConfirmModal } from "../../surfaces/clientModals.ts";
 import { asClientRequest } from "../../surfaces/clientRequest.ts";
-import { refusalText } from "../../surfaces/refusals.ts";
 import type { ListenerDeps } from "../deps.ts";
-import { type ButtonArgs, tellClicker } from "./clicker.ts";
+import type { ButtonArgs } from "./clicker.ts";
 
 /**
- * A delete is approved only by typing the client's name, whichever button asked (Approve, or
- * Apply anyway after drift): once the clicker is known to be one who may decide, the confirmation
- * opens (in place of a modal the click came from).
+ * The domain approves a delete only with the client's name typed ("name_unconfirmed"), whichever
+ * button asked (Approve, or Apply anyway after drift), after checking the clicker may decide: the
+ * confirmation that asks for it opens (in place of a modal the click came from).
  */
 export async function askDeleteConfirmation(
   args: ButtonArgs,
   deps: ListenerDeps,
-  id: number,
+  request: Request,
   options: { despiteDrift?: boolean } = {},
 ): Promise<void> {
-  const user = args.body.user.id;
-  const checked = await deps.service.canDeny(id, user);
-  if (!checked.ok) {
-    await tellClicker(args, deps, refusalText(checked.refusal, checked.request));
-    return;
-  }
-  if (checked.request.approvedBy.includes(user)) {
-    await tellClicker(args, deps, refusalText("already_approved", checked.request));
-    return;
-  }
-  const r = asClientRequest(checked.request);
+  const r = asClientRequest(request);
   if (!r) return;
   const view = deleteConfirmModal(r, deps.tenantLabel(r.tenant), options);
   if (args.body.view?.type === "modal") {

@@ -29,11 +29,11 @@ function driftDecision(
       await args.ack();
       const id = requestIdOf(args.action);
       if (id === undefined) return;
-      if (choice === "applied" && (await deps.reads.get(id))?.kind === "delete") {
-        await askDeleteConfirmation(args, deps, id, { despiteDrift: true });
+      const result = await decide(deps, id, args.body.user.id);
+      if (!result.ok && result.refusal === "name_unconfirmed" && result.request) {
+        await askDeleteConfirmation(args, deps, result.request, { despiteDrift: true });
         return;
       }
-      const result = await decide(deps, id, args.body.user.id);
       if (!result.ok) {
         const text =
           result.refusal === "drift"

@@ -1,14 +1,10 @@
 import type { ModalView } from "@slack/types";
 import { errorMessage } from "../../../errorMessage.ts";
+import { namesMatch } from "../../../requests/clients.ts";
 import { StoreUnavailableError } from "../../../requests/ports.ts";
 import type { DecisionResult } from "../../../requests/service.ts";
 import { BLOCKS } from "../../ids.ts";
-import {
-  namesMatch,
-  noticeModal,
-  parseDeleteConfirmMetadata,
-  readingClientModal,
-} from "../../surfaces/clientModals.ts";
+import { noticeModal, parseDeleteConfirmMetadata, readingClientModal } from "../../surfaces/clientModals.ts";
 import { asClientRequest } from "../../surfaces/clientRequest.ts";
 import { driftModal } from "../../surfaces/drift.ts";
 import { refusalText, UNREACHABLE_DATABASE_TEXT } from "../../surfaces/refusals.ts";
@@ -75,14 +71,18 @@ export function deleteConfirmSubmitted(deps: ListenerDeps): SubmissionHandler {
       await inForm(refusalText("already_approved", request));
       return;
     }
-    if (!namesMatch(typedText(view.state.values, BLOCKS.confirmName), request.name)) {
+    const typed = typedText(view.state.values, BLOCKS.confirmName);
+    // Checked here too, before the ack, so a wrong name is answered in the form; the domain checks it again.
+    if (!namesMatch(typed, request.name)) {
       await inForm("That is not the client's name: type it exactly as shown above.");
       return;
     }
     await ack({ response_action: "update", view: readingClientModal(TITLE) });
     let next: ModalView;
     try {
-      next = outcomeView(await deps.service.approve(id, body.user.id, { despiteDrift: metadata.despiteDrift }));
+      next = outcomeView(
+        await deps.service.approve(id, body.user.id, { despiteDrift: metadata.despiteDrift, confirmedName: typed }),
+      );
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       deps.log.event("warn", "delete_confirm_failed", { request: id, error: errorMessage(error) });

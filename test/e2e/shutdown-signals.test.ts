@@ -25,7 +25,7 @@ const SENDERS = 20;
 /** Acknowledged submissions before the signal. */
 const ACKED_BEFORE_SIGNAL = 60;
 /** Each Slack call takes this long from the signal on, so the drain lasts well past a repeated signal. */
-const SLACK_LATENCY_MS = 1_200;
+const SLACK_LATENCY_MS = 500;
 /** Signals sent again at this pace until the exit. */
 const REPEAT_EVERY_MS = 150;
 const WAIT = 20_000;

@@ -58,6 +58,14 @@ interface ListPage {
 
 export const NAME_SEARCH: ListBounds = { pageSize: 50, maxPages: 4, timeoutMs: 2_000 };
 
+/**
+ * How long a page of the list read for a name check is used again. Every submission checks its
+ * name, so a busy minute would otherwise read the same pages hundreds of times; a client made in
+ * the portal meanwhile is seen once this passes (the check only informs approvers), and the bot's
+ * own changes to the tenant are seen at once (they drop the pages kept).
+ */
+export const LIST_PAGE_FRESH_MS = 5_000;
+
 /** How a live read of one client is bounded: it only informs a person (a listing, a form, a check). */
 const CLIENT_READ_TIMEOUT_MS = 3_000;
 
@@ -79,7 +87,8 @@ export interface EnsuredClient {
 /** The Identity API of one tenant, as far as this bot needs it. */
 export class IdentityClient {
   readonly tokens: TokenProvider;
-  private readonly pagesBeingRead = new Map<string, Promise<ListPage>>();
+  /** Pages of the list read lately or being read, by URL, with when their read started. */
+  private readonly listPages = new Map<string, { page: Promise<ListPage>; readAt: number }>();
 
   constructor(
     private readonly tenant: TenantConfig,
@@ -87,8 +96,9 @@ export class IdentityClient {
     private readonly redactor: Redactor,
     private readonly hooks: RetryHooks = {},
     private readonly metrics: IdentityMetrics = noIdentityMetrics,
+    private readonly now: () => number = Date.now,
   ) {
-    this.tokens = new TokenProvider(tenant, redactor, retry.requestTimeoutMs, Date.now, metrics);
+    this.tokens = new TokenProvider(tenant, redactor, retry.requestTimeoutMs, now, metrics);
   }
 
   /** Errors leave this module with every known secret and token taken out (the service's words could echo them). */
@@ -125,6 +135,8 @@ export class IdentityClient {
         this.tokens.invalidate(token);
         continue;
       }
+      // Whatever a write did (or may have done, unanswered), pages read before it may not show it.
+      if (method !== "GET") this.listPages.clear();
       return answer;
     }
   }
@@ -280,17 +292,21 @@ export class IdentityClient {
   }
 
   /**
-   * One page of the list. Searches running at the same time share the read of a page (every
-   * submission starts one, so under a burst most would read the same pages at the same moment);
-   * nothing is kept once the read ends.
+   * One page of the list. Searches share it while it is being read (every submission starts one,
+   * so under a burst most would read the same pages at the same moment) and for LIST_PAGE_FRESH_MS
+   * after; a failed read is not kept.
    */
   private listPage(skip: number, bounds: ListBounds): Promise<ListPage> {
     const url = `${this.collectionUrl()}?skip=${skip}&count=${bounds.pageSize}`;
-    let page = this.pagesBeingRead.get(url);
-    if (!page) {
-      page = this.readListPage(url, bounds.timeoutMs).finally(() => this.pagesBeingRead.delete(url));
-      this.pagesBeingRead.set(url, page);
-    }
+    const now = this.now();
+    const kept = this.listPages.get(url);
+    if (kept && now - kept.readAt < LIST_PAGE_FRESH_MS) return kept.page;
+    const page = this.readListPage(url, bounds.timeoutMs);
+    const entry = { page, readAt: now };
+    this.listPages.set(url, entry);
+    page.catch(() => {
+      if (this.listPages.get(url) === entry) this.listPages.delete(url);
+    });
     return page;
   }
 

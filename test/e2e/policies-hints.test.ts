@@ -120,6 +120,10 @@ describe("risk hints", () => {
     );
     expect(h.identity.callsTo("GET clients")).toHaveLength(NAME_SEARCH.maxPages);
     expect((await h.request(far.id))?.nameTakenBy).toBeNull();
+    // Created: a change of the bot's own to the tenant, so the next check reads the list again
+    // (pages read are otherwise used again for a few seconds).
+    await h.click(APPROVER, "approve_request", far.id, far.ts);
+    await h.waitForStatus(far.id, "created", WAIT_MS);
 
     // An error answer: logged, no hint, and the request goes on as ever.
     h.identity.inject({ route: "GET clients", status: 500, body: { Error: "Boom." } });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "../../devkit/identityStandIn.ts";
-import { IdentityClient, NAME_SEARCH } from "../../src/identity/client.ts";
+import { IdentityClient, LIST_PAGE_FRESH_MS, NAME_SEARCH } from "../../src/identity/client.ts";
 import { IdentityApiError } from "../../src/identity/errors.ts";
 import { Redactor } from "../../src/log.ts";
 
@@ -10,6 +10,11 @@ const OURS = "5f0c2f9e-9d4e-4a51-8f3a-0a8b7c6d5e4f";
 describe("IdentityClient.findClientNamed (the list endpoint: a few small pages, each within a short timeout)", () => {
   let identity: IdentityStandIn;
   let client: IdentityClient;
+  /** The client's clock, moved by hand: pages read are used again while they are fresh. */
+  let clock = 1_000_000;
+  const later = () => {
+    clock += LIST_PAGE_FRESH_MS;
+  };
 
   beforeEach(async () => {
     identity = new IdentityStandIn();
@@ -18,6 +23,9 @@ describe("IdentityClient.findClientNamed (the list endpoint: a few small pages, 
       { name: "default", url, tenantId: TENANT_ID, clientId: OCS_CLIENT_ID, clientSecret: OCS_CLIENT_SECRET },
       RETRY,
       new Redactor([OCS_CLIENT_SECRET]),
+      {},
+      undefined,
+      () => clock,
     );
   });
   afterEach(async () => {
@@ -54,6 +62,7 @@ describe("IdentityClient.findClientNamed (the list endpoint: a few small pages, 
     // 50 clients in all: the full first page is the last one.
     expect(queries()).toBe(1);
     seed(75);
+    later();
     expect(await client.findClientNamed("Plant dashboard", OURS)).toBeUndefined();
     expect(queries()).toBe(3);
   });
@@ -67,7 +76,7 @@ describe("IdentityClient.findClientNamed (the list endpoint: a few small pages, 
     );
   });
 
-  it("shares a page between searches at the same time, and keeps nothing once it is read", async () => {
+  it("shares pages between searches, while being read and for a few seconds after", async () => {
     seed(120, { 110: { Name: "Plant dashboard" } });
     const found = await Promise.all([
       client.findClientNamed("Plant dashboard", OURS),
@@ -76,9 +85,42 @@ describe("IdentityClient.findClientNamed (the list endpoint: a few small pages, 
     ]);
     expect(found).toEqual(["00000000-0000-4000-8000-000000000110", "00000000-0000-4000-8000-000000000110", undefined]);
     expect(queries()).toBe(3);
+    // Made in the portal meanwhile: not seen while the pages are fresh, seen once they are not.
     seed(120, { 5: { Name: "Plant dashboard" } });
+    clock += LIST_PAGE_FRESH_MS - 1;
+    expect(await client.findClientNamed("Plant dashboard", OURS)).toBe("00000000-0000-4000-8000-000000000110");
+    expect(queries()).toBe(3);
+    clock += 1;
     expect(await client.findClientNamed("Plant dashboard", OURS)).toBe("00000000-0000-4000-8000-000000000005");
     expect(queries()).toBe(4);
+  });
+
+  it("reads the list again after a change of its own to the tenant, fresh pages or not", async () => {
+    seed(10);
+    expect(await client.findClientNamed("Plant dashboard", OURS)).toBeUndefined();
+    await client.ensureAuthorizationCodeClient({
+      Id: OURS,
+      Name: "Plant dashboard",
+      RedirectUris: ["https://plant.example.com/callback"],
+      PostLogoutRedirectUris: [],
+      AllowedCorsOrigins: [],
+      AccessTokenLifetime: 3600,
+      Enabled: true,
+      ClientUri: null,
+      LogoUri: null,
+      Tags: null,
+      AllowOfflineAccess: false,
+    });
+    expect(await client.findClientNamed("plant dashboard", "another")).toBe(OURS);
+    expect(queries()).toBe(2);
+  });
+
+  it("keeps no failed read: the next search asks again", async () => {
+    seed(3, { 1: { Name: "Plant dashboard" } });
+    identity.inject({ route: "GET clients", status: 503, body: { Error: "Busy." } });
+    await expect(client.findClientNamed("Plant dashboard", OURS)).rejects.toBeInstanceOf(IdentityApiError);
+    expect(await client.findClientNamed("Plant dashboard", OURS)).toBe("00000000-0000-4000-8000-000000000001");
+    expect(queries()).toBe(2);
   });
 
   it("sends skip and count as documented, with the bearer token", async () => {

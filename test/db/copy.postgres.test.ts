@@ -301,8 +301,13 @@ describe("db:copy (SQLite into PostgreSQL)", () => {
 
   it("copies from a file an earlier version of the bot wrote, and leaves that file as it was", async () => {
     await seedSqlite(source);
-    // As the previous version left it: without the newest migration's indexes and columns (0008_client_lifecycle).
-    for (const index of ["requests_created_client_idx", "requests_target_client_idx"]) {
+    // As an earlier version left it: without the two newest migrations' indexes and columns
+    // (0009_requester_status_index, 0008_client_lifecycle).
+    for (const index of [
+      "requests_requester_status_idx",
+      "requests_created_client_idx",
+      "requests_target_client_idx",
+    ]) {
       await rawSql({ databasePath: source }, `drop index ${index}`);
     }
     for (const column of ["kind", "target_client_id", "baseline", "outcome_note"]) {
@@ -310,7 +315,7 @@ describe("db:copy (SQLite into PostgreSQL)", () => {
     }
     await rawSql(
       { databasePath: source },
-      "delete from __drizzle_migrations where created_at = (select max(created_at) from __drizzle_migrations)",
+      "delete from __drizzle_migrations where created_at in (select created_at from __drizzle_migrations order by created_at desc limit 2)",
     );
     const before = fingerprint(dir);
     const target = await freshTarget();

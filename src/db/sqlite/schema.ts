@@ -53,6 +53,8 @@ export const requests = sqliteTable(
     uniqueIndex("requests_submission_key_unique").on(t.submissionKey),
     uniqueIndex("requests_client_guid_unique").on(t.clientGuid),
     index("requests_requester_idx").on(t.requesterId, t.id),
+    // A requester's pending count (the limit, every submission): the status index alone would scan every pending row.
+    index("requests_requester_status_idx").on(t.requesterId, t.status),
     index("requests_status_idx").on(t.status, t.updatedAt),
     /** App Home "Waiting for you": pending requests oldest first, without sorting them all. */
     index("requests_status_id_idx").on(t.status, t.id),

@@ -1,0 +1,1 @@
+CREATE INDEX `requests_requester_status_idx` ON `requests` (`requester_id`,`status`);

@@ -3,6 +3,7 @@ import { IdentityStandIn, OCS_CLIENT_ID, OCS_CLIENT_SECRET, TENANT_ID } from "..
 import { IdentityClient, LIST_PAGE_FRESH_MS, NAME_SEARCH } from "../../src/identity/client.ts";
 import { IdentityApiError } from "../../src/identity/errors.ts";
 import { Redactor } from "../../src/log.ts";
+import { toIdentityBody } from "../../src/requests/identityBody.ts";
 
 const RETRY = { maxAttempts: 5, maxTotalMs: 5000, baseDelayMs: 1, maxDelayMs: 5, requestTimeoutMs: 1000 };
 const OURS = "5f0c2f9e-9d4e-4a51-8f3a-0a8b7c6d5e4f";
@@ -11,12 +12,13 @@ describe("IdentityClient.findClientNamed (the list endpoint: a few small pages, 
   let identity: IdentityStandIn;
   let client: IdentityClient;
   /** The client's clock, moved by hand: pages read are used again while they are fresh. */
-  let clock = 1_000_000;
+  let clock: number;
   const later = () => {
     clock += LIST_PAGE_FRESH_MS;
   };
 
   beforeEach(async () => {
+    clock = 1_000_000;
     identity = new IdentityStandIn();
     const url = await identity.start();
     client = new IdentityClient(
@@ -98,19 +100,16 @@ describe("IdentityClient.findClientNamed (the list endpoint: a few small pages, 
   it("reads the list again after a change of its own to the tenant, fresh pages or not", async () => {
     seed(10);
     expect(await client.findClientNamed("Plant dashboard", OURS)).toBeUndefined();
-    await client.ensureAuthorizationCodeClient({
-      Id: OURS,
-      Name: "Plant dashboard",
-      RedirectUris: ["https://plant.example.com/callback"],
-      PostLogoutRedirectUris: [],
-      AllowedCorsOrigins: [],
-      AccessTokenLifetime: 3600,
-      Enabled: true,
-      ClientUri: null,
-      LogoUri: null,
-      Tags: null,
-      AllowOfflineAccess: false,
-    });
+    await client.ensureAuthorizationCodeClient(
+      toIdentityBody({
+        clientGuid: OURS,
+        name: "Plant dashboard",
+        redirectUris: ["https://plant.example.com/callback"],
+        postLogoutRedirectUris: [],
+        allowedCorsOrigins: [],
+        accessTokenLifetime: 3600,
+      }),
+    );
     expect(await client.findClientNamed("plant dashboard", "another")).toBe(OURS);
     expect(queries()).toBe(2);
   });

@@ -61,8 +61,8 @@ export const NAME_SEARCH: ListBounds = { pageSize: 50, maxPages: 4, timeoutMs: 2
 /**
  * How long a page of the list read for a name check is used again. Every submission checks its
  * name, so a busy minute would otherwise read the same pages hundreds of times; a client made in
- * the portal meanwhile is seen once this passes (the check only informs approvers), and the bot's
- * own changes to the tenant are seen at once (they drop the pages kept).
+ * the portal (or by another replica) meanwhile is seen once this passes (the check only informs
+ * approvers); this process's own changes to the tenant are seen at once (they drop the pages kept).
  */
 export const LIST_PAGE_FRESH_MS = 5_000;
 

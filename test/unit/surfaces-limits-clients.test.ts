@@ -1,13 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { describe } from "vitest";
 import { maximalClientRequest, TARGET_CLIENT_ID } from "../../devkit/clientFixtures.ts";
 import { sampleRequest } from "../../devkit/fixtures.ts";
-import { blockTextLength, checkSlackCall, RESPONSE_URL } from "../../devkit/slackLimits.ts";
+import { RESPONSE_URL } from "../../devkit/slackLimits.ts";
 import { type ClientEntry, SENT_BACK_REASON } from "../../src/requests/clientRequests.ts";
 import { type ClientRequestKind, type ClientSettings, changesBetween } from "../../src/requests/clients.ts";
 import type { ApproverEvent, RequesterEvent } from "../../src/requests/ports.ts";
-import type { Request, RequestStatus } from "../../src/requests/request.ts";
+import { type Request, type RequestStatus, requestStatuses } from "../../src/requests/request.ts";
 import type { SlackMessage } from "../../src/slack/surfaces/approvalMessage.ts";
-import { MESSAGE_TEXT_BUDGET } from "../../src/slack/surfaces/blocks.ts";
 import { clientApprovalMessage } from "../../src/slack/surfaces/clientApproval.ts";
 import { clientFullRequestModal } from "../../src/slack/surfaces/clientFullRequest.ts";
 import { clientActionModal, clientChangeModal, deleteConfirmModal } from "../../src/slack/surfaces/clientModals.ts";
@@ -26,7 +25,7 @@ import {
 } from "../../src/slack/surfaces/clientsList.ts";
 import { driftMessage, driftModal } from "../../src/slack/surfaces/drift.ts";
 import type { MessageContext } from "../../src/slack/surfaces/outcomeMessages.ts";
-import { parsingProblems, textObjects } from "../support/slackTexts.ts";
+import { type Surface, slackAcceptsEvery, typedTextInertInEvery } from "../support/surfaceChecks.ts";
 
 type Args = Record<string, unknown>;
 
@@ -35,16 +34,7 @@ const CTX: MessageContext = { approvalChannelId: "C0APPROVALS", tenantLabel: TEN
 const T0 = Date.UTC(2026, 10, 30, 9, 0);
 const API_TEXT = `<!channel> ${"&<>".repeat(700)}`;
 const KINDS: ClientRequestKind[] = ["change", "disable", "enable", "delete"];
-const STATUSES: RequestStatus[] = [
-  "pending",
-  "approved",
-  "creating",
-  "created",
-  "failed",
-  "denied",
-  "cancelled",
-  "expired",
-];
+const STATUSES = requestStatuses;
 const FIVE = ["W0APPROVE01", "W0APPROVE02", "W0APPROVE03", "W0APPROVE04", "W0APPROVE05"];
 
 /** A request about a client at the form's maximums, in `status`, decided by five approvers where decided. */
@@ -117,7 +107,7 @@ const THREAD_EVENTS: [ApproverEvent, RequestStatus][] = [
 ];
 
 /** Every message and view about an existing client, at the form's maximums, hostile text everywhere. */
-function everyClientSurface(): [string, string, Args][] {
+function everyClientSurface(): Surface[] {
   const out: [string, string, Args][] = [];
   for (const kind of KINDS) {
     for (const s of STATUSES) {
@@ -214,33 +204,7 @@ function changesOf(r: ClientRequest, live: ClientSettings) {
   return changesBetween(r.baseline, live);
 }
 
-const MESSAGE_METHODS = new Set(["chat.postMessage", "chat.update", "chat.postEphemeral", RESPONSE_URL]);
-
 describe("every message and view about an existing client, at the form's maximums", () => {
-  it.each(everyClientSurface())("%s: Slack accepts it", (_name, method, args) => {
-    const check = checkSlackCall(method, args);
-    expect(check.problems).toEqual([]);
-    expect(check.warnings).toEqual([]);
-  });
-
-  it("keeps every message's blocks within the budget, well below Slack's ~12,000 characters", () => {
-    const messages = everyClientSurface().filter(([, method]) => MESSAGE_METHODS.has(method));
-    expect(messages.length).toBeGreaterThan(100);
-    const over = messages
-      .map(([name, , args]) => [name, blockTextLength(args.blocks)] as const)
-      .filter(([, length]) => length > MESSAGE_TEXT_BUDGET);
-    expect(over).toEqual([]);
-  });
-
-  it.each(everyClientSurface())("%s: no typed mention or link reaches Slack's parser", (_name, _method, args) => {
-    expect(parsingProblems(args)).toEqual([]);
-  });
-
-  it.each(everyClientSurface())("%s: cuts fall between graphemes", (_name, _method, args) => {
-    for (const text of textObjects([args.text, args.blocks, args.view]).map((t) => t.text)) {
-      expect(text).not.toMatch(/\p{Cs}/u);
-      const people = text.match(/👨/gu)?.length ?? 0;
-      expect(text.match(/👨‍👩‍👧/gu)?.length ?? 0).toBe(people);
-    }
-  });
+  slackAcceptsEvery(everyClientSurface, 100);
+  typedTextInertInEvery(everyClientSurface);
 });

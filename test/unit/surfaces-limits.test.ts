@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { HOSTILE, maximalRequest } from "../../devkit/maximalRequest.ts";
-import { blockTextLength, checkSlackCall, RESPONSE_URL } from "../../devkit/slackLimits.ts";
+import { blockTextLength, RESPONSE_URL } from "../../devkit/slackLimits.ts";
 import { toIdentityBody } from "../../src/requests/identityBody.ts";
 import type { ApproverEvent, RequesterEvent } from "../../src/requests/ports.ts";
-import type { AuditEntry, Request, RequestStatus } from "../../src/requests/request.ts";
+import { type AuditEntry, type Request, type RequestStatus, requestStatuses } from "../../src/requests/request.ts";
 import { approvalMessage, confirmText, type SlackMessage } from "../../src/slack/surfaces/approvalMessage.ts";
 import { MESSAGE_TEXT_BUDGET } from "../../src/slack/surfaces/blocks.ts";
 import { denyModal } from "../../src/slack/surfaces/denyModal.ts";
@@ -19,7 +19,8 @@ import {
 } from "../../src/slack/surfaces/outcomeMessages.ts";
 import { refusalText } from "../../src/slack/surfaces/refusals.ts";
 import { requestDetail, requestList } from "../../src/slack/surfaces/status.ts";
-import { parsingProblems, shownWhole, textObjects, viewButtonValue } from "../support/slackTexts.ts";
+import { shownWhole, textObjects, viewButtonValue } from "../support/slackTexts.ts";
+import { type Surface, slackAcceptsEvery, typedTextInertInEvery } from "../support/surfaceChecks.ts";
 
 type Args = Record<string, unknown>;
 
@@ -78,16 +79,7 @@ function everyHint(status: RequestStatus = "pending"): Request {
   };
 }
 
-const STATUSES: RequestStatus[] = [
-  "pending",
-  "approved",
-  "creating",
-  "created",
-  "failed",
-  "denied",
-  "cancelled",
-  "expired",
-];
+const STATUSES = requestStatuses;
 const REQUESTER_EVENTS: [RequesterEvent, RequestStatus][] = [
   ["recorded", "pending"],
   ["recorded_unposted", "pending"],
@@ -120,7 +112,7 @@ const history: AuditEntry[] = Array.from({ length: 40 }, (_, i) => ({
 const post = (m: SlackMessage): Args => ({ channel: "C0APPROVALS", text: m.text, blocks: m.blocks });
 
 /** Every message and view the bot builds, at the form's maximums, with hostile text everywhere. */
-function everySurface(): [string, string, Args][] {
+function everySurface(): Surface[] {
   const out: [string, string, Args][] = [];
   for (const s of STATUSES) {
     out.push([`approval message, ${s}`, "chat.update", post(approvalMessage(maximal(s), TENANT))]);
@@ -209,47 +201,12 @@ function everySurface(): [string, string, Args][] {
   return out;
 }
 
-const MESSAGE_METHODS = new Set(["chat.postMessage", "chat.update", "chat.postEphemeral", RESPONSE_URL]);
-
 describe("every message and view at the form's maximums", () => {
-  it.each(everySurface())("%s: Slack accepts it", (_name, method, args) => {
-    const check = checkSlackCall(method, args);
-    expect(check.problems).toEqual([]);
-    expect(check.warnings).toEqual([]);
-  });
-
-  it("keeps every message's blocks within the budget, well below Slack's ~12,000 characters", () => {
-    const messages = everySurface().filter(([, method]) => MESSAGE_METHODS.has(method));
-    expect(messages.length).toBeGreaterThan(40);
-    const over = messages
-      .map(([name, , args]) => [name, blockTextLength(args.blocks)] as const)
-      .filter(([, length]) => length > MESSAGE_TEXT_BUDGET);
-    expect(over).toEqual([]);
-  });
+  slackAcceptsEvery(everySurface, 40);
 });
 
-/** Every text a person reads: plain_text and mrkdwn objects and the top-level text. */
-function allTexts(args: Args): string[] {
-  return [
-    ...(typeof args.text === "string" ? [args.text] : []),
-    ...textObjects([args.blocks, args.view]).map((t) => t.text),
-  ];
-}
-
 describe("what people typed is inert everywhere", () => {
-  it.each(everySurface())("%s: no typed mention or link reaches Slack's parser", (_name, _method, args) => {
-    // Every & Slack reads starts one of the three escapes: nothing is cut inside an entity either.
-    expect(parsingProblems(args)).toEqual([]);
-  });
-
-  it.each(everySurface())("%s: cuts fall between graphemes", (_name, _method, args) => {
-    for (const text of allTexts(args)) {
-      expect(text).not.toMatch(/\p{Cs}/u);
-      // The family emoji is one grapheme of three people: a cut never leaves part of it.
-      const people = text.match(/👨/gu)?.length ?? 0;
-      expect(text.match(/👨‍👩‍👧/gu)?.length ?? 0).toBe(people);
-    }
-  });
+  typedTextInertInEvery(everySurface);
 });
 
 /** Everything the Identity API body carries, as people read it. */

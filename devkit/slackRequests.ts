@@ -182,6 +182,65 @@ export function buttonClickPayload(
   };
 }
 
+/**
+ * A button clicked in a view (the Home tab, a modal): no channel and no response_url, the view
+ * itself in the payload, as Slack sends it.
+ */
+export function viewButtonClickPayload(
+  user: Person,
+  options: {
+    view: { id: string; type: "home" | "modal"; callbackId: string; title: string; privateMetadata?: string };
+    actionId: string;
+    value: string;
+    blockId: string;
+    triggerId: string;
+  },
+) {
+  const { view } = options;
+  return {
+    type: "block_actions",
+    user: { id: user.id, username: user.name, name: user.name, team_id: TEAM.id },
+    api_app_id: "A0TEST",
+    token: "legacy-verification-token",
+    container: { type: "view", view_id: view.id },
+    trigger_id: options.triggerId,
+    team: { id: TEAM.id, domain: TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: {
+      id: view.id,
+      team_id: TEAM.id,
+      type: view.type,
+      blocks: [],
+      private_metadata: view.privateMetadata ?? "{}",
+      callback_id: view.callbackId,
+      state: { values: {} },
+      hash: `${Date.now()}.hash`,
+      title: { type: "plain_text", text: view.title },
+      clear_on_close: false,
+      notify_on_close: false,
+      close: null,
+      submit: null,
+      previous_view_id: null,
+      root_view_id: view.id,
+      app_id: "A0TEST",
+      external_id: "",
+      app_installed_team_id: TEAM.id,
+      bot_id: "B0TEST",
+    },
+    actions: [
+      {
+        type: "button",
+        action_id: options.actionId,
+        block_id: options.blockId,
+        text: { type: "plain_text", text: options.actionId, emoji: true },
+        value: options.value,
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+}
+
 /** The slash command as Socket Mode delivers it: a JSON payload (with the fields the app reads), not a signed form. */
 export function socketSlashCommandPayload(user: Person, options: { triggerId: string; responseUrl: string }) {
   return {

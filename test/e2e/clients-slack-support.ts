@@ -5,7 +5,7 @@ import {
   type Person,
   payloadBody,
   type SignedResponse,
-  TEAM,
+  viewButtonClickPayload,
   viewSubmissionPayload,
 } from "../../devkit/slackRequests.ts";
 import type { SlackCall } from "../../devkit/slackStandIn.ts";
@@ -105,39 +105,15 @@ export function submitDeleteConfirm(
 /** A button clicked inside a modal (e.g. the drift modal): no channel, no response_url; the view is in the payload. */
 export function clickInModal(h: Harness, user: Person, actionId: string, value: string, viewId: string) {
   return h.post(
-    payloadBody({
-      type: "block_actions",
-      user: { id: user.id, username: user.name, name: user.name, team_id: TEAM.id },
-      api_app_id: "A0TEST",
-      token: "legacy-verification-token",
-      container: { type: "view", view_id: viewId },
-      trigger_id: h.slack.issueTrigger(),
-      team: { id: TEAM.id, domain: TEAM.domain },
-      view: {
-        id: viewId,
-        team_id: TEAM.id,
-        type: "modal",
-        blocks: [],
-        private_metadata: "{}",
-        callback_id: CALLBACKS.drift,
-        state: { values: {} },
-        hash: `${Date.now()}.hash`,
-        title: { type: "plain_text", text: "Drift" },
-        root_view_id: viewId,
-        app_id: "A0TEST",
-        bot_id: "B0TEST",
-      },
-      actions: [
-        {
-          type: "button",
-          action_id: actionId,
-          block_id: `drift:${value}`,
-          text: { type: "plain_text", text: actionId },
-          value,
-          action_ts: `${Date.now() / 1000}`,
-        },
-      ],
-    }),
+    payloadBody(
+      viewButtonClickPayload(user, {
+        view: { id: viewId, type: "modal", callbackId: CALLBACKS.drift, title: "Drift" },
+        actionId,
+        value,
+        blockId: `drift:${value}`,
+        triggerId: h.slack.issueTrigger(),
+      }),
+    ),
   );
 }
 

@@ -1,6 +1,13 @@
 import type { KnownBlock } from "@slack/types";
 import { APPROVAL_CHANNEL, type Harness, textOf } from "../../devkit/harness.ts";
-import { type Person, payloadBody, postSigned, type SignedResponse, TEAM } from "../../devkit/slackRequests.ts";
+import {
+  type Person,
+  payloadBody,
+  postSigned,
+  type SignedResponse,
+  TEAM,
+  viewButtonClickPayload,
+} from "../../devkit/slackRequests.ts";
 import type { SlackCall } from "../../devkit/slackStandIn.ts";
 import { rawSql } from "../support/rawSql.ts";
 
@@ -37,50 +44,16 @@ export function clickInHome(
   value: string,
   privateMetadata = "{}",
 ): Promise<SignedResponse> {
-  const viewId = `VHOME${user.id}`;
   return h.post(
-    payloadBody({
-      type: "block_actions",
-      user: { id: user.id, username: user.name, name: user.name, team_id: TEAM.id },
-      api_app_id: "A0TEST",
-      token: "legacy-verification-token",
-      container: { type: "view", view_id: viewId },
-      trigger_id: h.slack.issueTrigger(),
-      team: { id: TEAM.id, domain: TEAM.domain },
-      enterprise: null,
-      is_enterprise_install: false,
-      view: {
-        id: viewId,
-        team_id: TEAM.id,
-        type: "home",
-        blocks: [],
-        private_metadata: privateMetadata,
-        callback_id: "home",
-        state: { values: {} },
-        hash: `${Date.now()}.hash`,
-        title: { type: "plain_text", text: "Home" },
-        clear_on_close: false,
-        notify_on_close: false,
-        close: null,
-        submit: null,
-        previous_view_id: null,
-        root_view_id: viewId,
-        app_id: "A0TEST",
-        external_id: "",
-        app_installed_team_id: TEAM.id,
-        bot_id: "B0TEST",
-      },
-      actions: [
-        {
-          type: "button",
-          action_id: actionId,
-          block_id: "home",
-          text: { type: "plain_text", text: actionId, emoji: true },
-          value,
-          action_ts: `${Date.now() / 1000}`,
-        },
-      ],
-    }),
+    payloadBody(
+      viewButtonClickPayload(user, {
+        view: { id: `VHOME${user.id}`, type: "home", callbackId: "home", title: "Home", privateMetadata },
+        actionId,
+        value,
+        blockId: "home",
+        triggerId: h.slack.issueTrigger(),
+      }),
+    ),
   );
 }
 
